@@ -1,0 +1,21 @@
+#ifndef CMTP_TESTS_SUPPORT_PORTS_H_
+#define CMTP_TESTS_SUPPORT_PORTS_H_
+
+#include <string>
+
+namespace cmtp::testing {
+
+// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then
+// released). Good enough for processes that do not take port 0 themselves.
+int FreePort();
+
+// Path of a fixture file in shared/vectors/reference.
+std::string VectorPath(const std::string& name);
+// Whole file contents; aborts the test binary when the file is missing.
+std::string ReadFileOrDie(const std::string& path);
+// A fresh directory under $TMPDIR (or /tmp), removed by the caller if wanted.
+std::string MakeTempDir(const std::string& prefix);
+
+}  // namespace cmtp::testing
+
+#endif  // CMTP_TESTS_SUPPORT_PORTS_H_
