@@ -42,7 +42,9 @@ SecretBytes& SecretBytes::operator=(SecretBytes&& other) noexcept {
   return *this;
 }
 
-static unsigned char* U(std::string& s) { return reinterpret_cast<unsigned char*>(s.data()); }
+static unsigned char* U(std::string& s) {
+  return reinterpret_cast<unsigned char*>(s.data());
+}
 static const unsigned char* U(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
@@ -57,7 +59,10 @@ KeyPair GenerateKeyPair() {
 
 KeyPair KeyPairFromSeed(std::string_view seed) {
   EnsureSodium();
-  if (seed.size() != kSeedSize) std::abort();  // callers pass fixed-size seeds
+  if (seed.size() != kSeedSize) {  // callers pass fixed-size seeds
+    std::fprintf(stderr, "fatal: KeyPairFromSeed given a %zu-byte seed\n", seed.size());
+    std::abort();
+  }
   std::string pk(kPublicKeySize, '\0');
   std::string sk(kSecretKeySize, '\0');
   crypto_sign_seed_keypair(U(pk), U(sk), U(seed));
@@ -88,7 +93,10 @@ std::string RandomBytes(size_t n) {
 
 std::string Sign(std::string_view secret_key, std::string_view message) {
   EnsureSodium();
-  if (secret_key.size() != kSecretKeySize) std::abort();  // a KeyPair invariant
+  if (secret_key.size() != kSecretKeySize) {  // a KeyPair invariant
+    std::fprintf(stderr, "fatal: Sign given a %zu-byte secret key\n", secret_key.size());
+    std::abort();
+  }
   std::string sig(kSignatureSize, '\0');
   crypto_sign_detached(U(sig), nullptr, U(message), message.size(), U(secret_key));
   return sig;
@@ -142,7 +150,8 @@ absl::StatusOr<std::string> FromHex(std::string_view hex) {
   size_t len = 0;
   const char* end = nullptr;
   if (hex.size() % 2 != 0 ||
-      sodium_hex2bin(U(out), out.size(), hex.data(), hex.size(), nullptr, &len, &end) != 0 ||
+      sodium_hex2bin(U(out), out.size(), hex.data(), hex.size(), nullptr, &len, &end) !=
+          0 ||
       end != hex.data() + hex.size()) {
     return error::InvalidInput("not a hex string");
   }
