@@ -26,17 +26,47 @@ struct Reply {
   bool is_nil() const { return type == Type::kNil; }
 };
 
+// Whether a command may be sent a second time, on a fresh connection, after
+// the connection broke under it. The first send may have executed with only
+// its reply lost, so only commands whose second execution changes nothing
+// may be re-sent; writes are never re-sent unless the caller vouches for them.
+enum class Retry {
+  kIfReadOnly,  // re-sent only when every command is a known read-only one
+  kSafe,        // the caller vouches that running it twice equals running it once
+  kNever,
+};
+
 // The interface services depend on; tests of cores use a real Redis through
 // ConnectionPool, never a fake.
+//
+// Errors: Redis unreachable, a broken connection or a timeout give
+// Unavailable; error replies give Internal("redis: <text>"), except the
+// transient ones (LOADING, BUSY, MASTERDOWN, TRYAGAIN, CLUSTERDOWN, READONLY,
+// MISCONF, NOREPLICAS, OOM), which give Unavailable("redis: <text>") because
+// retrying later may succeed. A connection taken from the pool is checked for
+// a close by Redis (restart, idle timeout) before use and replaced if needed.
 class Client {
  public:
   virtual ~Client() = default;
-  // Sends one command. Connection problems give Unavailable (after one
-  // reconnect attempt); a Redis error reply gives Internal with its text.
+  // Sends one command; same as Command(argv, Retry::kIfReadOnly).
   virtual absl::StatusOr<Reply> Command(const std::vector<std::string_view>& argv) = 0;
-  // Sends several commands on one connection, in order, as one round trip.
+  // Sends several commands on one connection, in order, as one round trip;
+  // same as Pipeline(commands, Retry::kIfReadOnly). Every reply is read; the
+  // first error reply becomes the result.
   virtual absl::StatusOr<std::vector<Reply>> Pipeline(
       const std::vector<std::vector<std::string_view>>& commands) = 0;
+
+  // As above, with an explicit re-send policy (see Retry).
+  virtual absl::StatusOr<Reply> Command(const std::vector<std::string_view>& argv,
+                                        Retry retry) {
+    (void)retry;
+    return Command(argv);
+  }
+  virtual absl::StatusOr<std::vector<Reply>> Pipeline(
+      const std::vector<std::vector<std::string_view>>& commands, Retry retry) {
+    (void)retry;
+    return Pipeline(commands);
+  }
 };
 
 struct PoolOptions {
@@ -51,12 +81,17 @@ class ConnectionPool : public Client {
  public:
   // Does not connect eagerly: connections are made on first use, so a
   // service can start before Redis and become ready when it appears.
-  static absl::StatusOr<std::unique_ptr<ConnectionPool>> Create(const PoolOptions& options);
+  static absl::StatusOr<std::unique_ptr<ConnectionPool>> Create(
+      const PoolOptions& options);
   ~ConnectionPool() override;
 
   absl::StatusOr<Reply> Command(const std::vector<std::string_view>& argv) override;
   absl::StatusOr<std::vector<Reply>> Pipeline(
       const std::vector<std::vector<std::string_view>>& commands) override;
+  absl::StatusOr<Reply> Command(const std::vector<std::string_view>& argv,
+                                Retry retry) override;
+  absl::StatusOr<std::vector<Reply>> Pipeline(
+      const std::vector<std::vector<std::string_view>>& commands, Retry retry) override;
 
  private:
   class Impl;
@@ -64,19 +99,45 @@ class ConnectionPool : public Client {
   std::unique_ptr<Impl> impl_;
 };
 
-// A Lua script, loaded by SHA and re-sent with EVAL when Redis answers
-// NOSCRIPT (after a restart or a failover).
+// A Lua script run by EVALSHA. The SHA is learnt lazily with SCRIPT LOAD on
+// the first run (Redis computes it; no SHA-1 code here), and when Redis
+// answers NOSCRIPT (after a restart, a failover or SCRIPT FLUSH) the script is
+// re-sent once with EVAL, which also caches it again. Thread-safe.
+//
+// `retry` says whether the script may be re-sent after a broken connection
+// (Retry::kSafe only for scripts whose second run changes nothing); the
+// default never re-sends. Retry::kIfReadOnly never re-sends a script either.
 class Script {
  public:
-  explicit Script(std::string source);
+  explicit Script(std::string source, Retry retry = Retry::kNever);
   absl::StatusOr<Reply> Run(Client& client, const std::vector<std::string_view>& keys,
                             const std::vector<std::string_view>& args) const;
-  const std::string& sha1() const { return sha1_; }
+  // Runs the script and then `then` on the same connection, as one round trip
+  // (e.g. a WAIT that must follow a write on its connection). Replies come in
+  // order, the script's first.
+  absl::StatusOr<std::vector<Reply>> RunThen(
+      Client& client, const std::vector<std::string_view>& keys,
+      const std::vector<std::string_view>& args,
+      const std::vector<std::vector<std::string_view>>& then) const;
+  // The hex SHA-1 Redis reported; empty until the first run loaded it.
+  std::string sha1() const;
+  const std::string& source() const { return source_; }
 
  private:
+  absl::StatusOr<std::string> LoadedSha1(Client& client) const;
+
+  // The SHA Redis reported, shared by copies of the script (same source, same
+  // SHA) so that a Script stays copyable.
+  struct Sha1Cache;
+
   std::string source_;
-  std::string sha1_;  // hex SHA-1 of source_, as Redis computes it
+  Retry retry_;
+  std::shared_ptr<Sha1Cache> sha1_cache_;
 };
+
+// True when `status` came from a Redis error reply whose first word is `code`
+// (e.g. "NOSCRIPT", "WRONGTYPE").
+bool IsRedisError(const absl::Status& status, std::string_view code);
 
 // "host:port" → (host, port), InvalidArgument otherwise.
 absl::StatusOr<std::pair<std::string, int>> ParseHostPort(std::string_view address);

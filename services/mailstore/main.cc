@@ -1,0 +1,155 @@
+// cmtp-mailstore: mailboxes of opaque message blobs, served over gRPC
+// (cmtp.v1.MailStore) from Redis.
+//
+// Threads: the sync gRPC server grows its threads with the load; what bounds
+// the work sent to Redis is the connection pool (--redis-connections): an RPC
+// beyond it waits for a free connection. A gRPC thread quota is deliberately
+// not set, since gRPC answers RESOURCE_EXHAUSTED (a refused MAIL) when the
+// quota is hit instead of queueing.
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "lib/common/config.h"
+#include "lib/common/errors.h"
+#include "lib/redis/client.h"
+#include "lib/rpc/server.h"
+#include "services/mailstore/mailbox_store.h"
+#include "services/mailstore/mailstore_service.h"
+
+namespace {
+
+constexpr char kProgram[] = "cmtp-mailstore";
+// Room for the request's other fields and framing around the largest blob.
+constexpr int64_t kGrpcEnvelopeBytes = 1 << 20;
+
+void DeclareFlags(cmtp::Config& config) {
+  config.Add("listen", "CMTP_LISTEN", "127.0.0.1:0",
+             "gRPC listen address (port 0: any free port)");
+  config.Add("port-file", "CMTP_PORT_FILE", "", "write the bound port to this file");
+  config.Add("redis", "CMTP_REDIS", "127.0.0.1:6379", "Redis address host:port");
+  config.Add("max-blob-bytes", "CMTP_MAX_BLOB_BYTES", "33816576",
+             "largest message blob accepted (32 MiB + 256 KiB for the envelope)");
+  config.Add("wait-replicas", "CMTP_WAIT_REPLICAS", "0",
+             "replicas a Put waits for (Redis WAIT) before it answers");
+  config.Add("wait-timeout-ms", "CMTP_WAIT_TIMEOUT_MS", "1000",
+             "how long that wait may take before the Put fails");
+  config.Add("redis-connections", "CMTP_REDIS_CONNECTIONS", "32",
+             "Redis connections, i.e. requests served at the same time");
+}
+
+// Flags that parse but make no sense; exits 2 like any other bad flag.
+void RequireValid(const absl::Status& status) {
+  if (status.ok()) return;
+  std::fprintf(stderr, "%s: %s\n(see --help)\n", kProgram,
+               std::string(status.message()).c_str());
+  std::exit(2);
+}
+
+cmtp::mailstore::MailboxStoreOptions StoreOptionsFromFlags(const cmtp::Config& config) {
+  for (const char* name : {"max-blob-bytes", "wait-replicas", "wait-timeout-ms"}) {
+    RequireValid(config.ValidateInt(name));
+  }
+  cmtp::mailstore::MailboxStoreOptions options;
+  options.max_blob_bytes = config.GetInt("max-blob-bytes");
+  int64_t replicas = config.GetInt("wait-replicas");
+  int64_t timeout_ms = config.GetInt("wait-timeout-ms");
+  if (options.max_blob_bytes > INT_MAX - kGrpcEnvelopeBytes) {
+    RequireValid(cmtp::error::InvalidInput(
+        absl::StrCat("--max-blob-bytes must be at most ", INT_MAX - kGrpcEnvelopeBytes)));
+  }
+  if (replicas > INT_MAX || timeout_ms > INT_MAX) {
+    RequireValid(
+        cmtp::error::InvalidInput("--wait-replicas or --wait-timeout-ms too large"));
+  }
+  options.wait_replicas = static_cast<int>(replicas);
+  options.wait_timeout_ms = static_cast<int>(timeout_ms);
+  RequireValid(cmtp::mailstore::ValidateOptions(options));
+  return options;
+}
+
+int RedisConnectionsFromFlags(const cmtp::Config& config) {
+  RequireValid(config.ValidateInt("redis-connections"));
+  int64_t connections = config.GetInt("redis-connections");
+  if (connections < 1 || connections > 4096) {
+    RequireValid(cmtp::error::InvalidInput("--redis-connections must be in 1..4096"));
+  }
+  return static_cast<int>(connections);
+}
+
+int64_t WallClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cmtp::Config config(kProgram,
+                      "CMTP mailstore: mailboxes of encrypted message blobs in Redis, "
+                      "over gRPC.");
+  DeclareFlags(config);
+  config.ParseOrExit(argc, argv);
+  cmtp::mailstore::MailboxStoreOptions store_options = StoreOptionsFromFlags(config);
+
+  cmtp::redis::PoolOptions pool_options;
+  pool_options.address = config.Get("redis");
+  pool_options.size = RedisConnectionsFromFlags(config);
+  // A Put may legitimately spend the whole WAIT timeout inside Redis.
+  pool_options.command_timeout =
+      std::max(pool_options.command_timeout,
+               std::chrono::milliseconds(store_options.wait_timeout_ms + 5000));
+  absl::StatusOr<std::unique_ptr<cmtp::redis::ConnectionPool>> pool =
+      cmtp::redis::ConnectionPool::Create(pool_options);
+  if (!pool.ok()) {
+    std::fprintf(stderr, "%s: redis: %s\n", kProgram,
+                 std::string(pool.status().message()).c_str());
+    return 2;
+  }
+  cmtp::redis::ConnectionPool& redis = **pool;
+
+  cmtp::mailstore::MailboxStore store(redis, store_options, WallClockMs);
+  cmtp::mailstore::MailStoreService service(store);
+  std::fprintf(stderr,
+               "%s: redis %s (%d connections), max blob %lld bytes, waits for %d "
+               "replicas\n",
+               kProgram, pool_options.address.c_str(), pool_options.size,
+               static_cast<long long>(store_options.max_blob_bytes),
+               store_options.wait_replicas);
+
+  std::atomic<bool> port_file_failed{false};
+  cmtp::rpc::ServerOptions server_options;
+  server_options.service_name = "mailstore";
+  server_options.listen_address = config.Get("listen");
+  server_options.max_message_bytes =
+      static_cast<int>(store_options.max_blob_bytes + kGrpcEnvelopeBytes);
+  server_options.on_listening = [&](int port) {
+    absl::Status written = cmtp::rpc::WritePortFile(config.Get("port-file"), port);
+    if (!written.ok()) {
+      // Whoever waits for the file would wait forever: stop cleanly instead.
+      std::fprintf(stderr, "%s: %s\n", kProgram, std::string(written.message()).c_str());
+      port_file_failed.store(true);
+      kill(getpid(), SIGTERM);
+    }
+  };
+  server_options.readiness_probe = [&redis]() -> absl::Status {
+    return redis.Command({"PING"}).status();
+  };
+
+  absl::Status run = cmtp::rpc::RunServer(server_options, {&service});
+  if (!run.ok()) {
+    std::fprintf(stderr, "%s: %s\n", kProgram, std::string(run.message()).c_str());
+    return 1;
+  }
+  return port_file_failed.load() ? 1 : 0;
+}
