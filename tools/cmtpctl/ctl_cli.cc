@@ -1,0 +1,83 @@
+#include "tools/cmtpctl/ctl_cli.h"
+
+#include "lib/common/errors.h"
+#include "tools/cmtp/command_line.h"
+#include "tools/cmtp/exit_codes.h"
+#include "tools/cmtpctl/operator_commands.h"
+
+namespace cmtp::ctl {
+namespace {
+
+constexpr char kUsage[] =
+    "cmtpctl COMMAND [flags]\n"
+    "commands:\n"
+    "  accounts list\n"
+    "  accounts create USER[@DOMAIN] [--password-file F]\n"
+    "  accounts disable USER | accounts enable USER\n"
+    "  invite [--ttl-seconds N]\n"
+    "  stats [USER]\n"
+    "  import-reference DIR --domain DOMAIN";
+
+void DeclareFlags(cli::CommandLine& line) {
+  Config& config = line.config();
+  config.Add("keyserver", "CMTP_KEYSERVER", "", "keyserver gRPC address HOST:PORT");
+  config.Add("mailstore", "CMTP_MAILSTORE", "", "mailstore gRPC address HOST:PORT");
+  config.Add("state-dir", "CMTP_STATE_DIR", "",
+             "folder with keyserver.port and mailstore.port (written by make run)");
+  config.Add("domain", "CMTP_DOMAIN", "",
+             "the keyserver's domain (import-reference; accounts create USER)");
+  config.Add("password-file", "CMTP_PASSWORD_FILE", "",
+             "accounts create: read the password from this file's first line");
+  config.Add("ttl-seconds", "", "0", "invite: lifetime (0: the keyserver's default)");
+  config.Add("timeout-seconds", "CMTP_TIMEOUT_SECONDS", "30", "deadline of each call");
+}
+
+absl::Status Usage() { return error::InvalidInput(std::string("usage: ") + kUsage); }
+
+absl::Status Dispatch(OperatorContext& context, const std::vector<std::string>& words) {
+  const std::string& command = words[0];
+  const size_t count = words.size();
+  if (command == "accounts" && count >= 2) {
+    const std::string& action = words[1];
+    if (action == "list" && count == 2) return ListAccounts(context);
+    if (action == "create" && count == 3) return CreateAccount(context, words[2]);
+    if (action == "disable" && count == 3)
+      return SetAccountDisabled(context, words[2], true);
+    if (action == "enable" && count == 3)
+      return SetAccountDisabled(context, words[2], false);
+  }
+  if (command == "invite" && count == 1) return CreateInvite(context);
+  if (command == "stats" && count <= 2)
+    return ShowStats(context, count == 2 ? words[1] : "");
+  if (command == "import-reference" && count == 2)
+    return ImportReference(context, words[1]);
+  return Usage();
+}
+
+}  // namespace
+
+int RunCtl(const std::vector<std::string>& args, cli::Terminal& terminal) {
+  cli::CommandLine line(kUsage, "Operator tool for the CMTP keyserver and mailstore.");
+  DeclareFlags(line);
+  if (absl::Status parsed = line.Parse(args); !parsed.ok()) {
+    terminal.err << "cmtpctl: " << parsed.message() << "\n(see cmtpctl --help)\n";
+    return cli::kExitUsage;
+  }
+  if (line.help_requested()) {
+    terminal.out << line.HelpText();
+    return cli::kExitOk;
+  }
+  if (line.positional().empty()) {
+    terminal.err << "usage: " << kUsage << "\n";
+    return cli::kExitUsage;
+  }
+  OperatorContext context(line, terminal);
+  const absl::Status outcome = Dispatch(context, line.positional());
+  if (!outcome.ok()) {
+    terminal.err << "cmtpctl: " << outcome.message() << "\n";
+    return cli::ExitCodeFor(outcome);
+  }
+  return cli::kExitOk;
+}
+
+}  // namespace cmtp::ctl

@@ -1,0 +1,61 @@
+#include "tools/cmtpctl/operator_context.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "lib/common/strings.h"
+#include "lib/rpc/server.h"
+#include "lib/rpc/status.h"
+#include "tools/cmtpctl/service_address.h"
+
+namespace cmtp::ctl {
+namespace {
+
+constexpr int64_t kDefaultTimeoutSeconds = 30;
+
+std::chrono::seconds TimeoutFrom(const cli::CommandLine& line) {
+  int64_t seconds = 0;
+  if (!absl::SimpleAtoi(line.Get("timeout-seconds"), &seconds) || seconds <= 0) {
+    seconds = kDefaultTimeoutSeconds;
+  }
+  return std::chrono::seconds(seconds);
+}
+
+}  // namespace
+
+OperatorContext::OperatorContext(const cli::CommandLine& line, cli::Terminal& terminal)
+    : line_(line), terminal_(terminal), timeout_(TimeoutFrom(line)) {}
+
+absl::StatusOr<v1::KeyServer::StubInterface*> OperatorContext::KeyServer() {
+  if (keyserver_ == nullptr) {
+    absl::StatusOr<std::string> address = ResolveServiceAddress(
+        line_.Get("keyserver"), line_.Get("state-dir"), "keyserver.port", "keyserver");
+    if (!address.ok()) return address.status();
+    keyserver_ = v1::KeyServer::NewStub(rpc::MakeChannel(*address));
+  }
+  return keyserver_.get();
+}
+
+absl::StatusOr<v1::MailStore::StubInterface*> OperatorContext::MailStore() {
+  if (mailstore_ == nullptr) {
+    absl::StatusOr<std::string> address = ResolveServiceAddress(
+        line_.Get("mailstore"), line_.Get("state-dir"), "mailstore.port", "mailstore");
+    if (!address.ok()) return address.status();
+    mailstore_ = v1::MailStore::NewStub(rpc::MakeChannel(*address));
+  }
+  return mailstore_.get();
+}
+
+std::unique_ptr<grpc::ClientContext> OperatorContext::NewCall() const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + timeout_);
+  return context;
+}
+
+absl::Status RpcFailure(std::string_view rpc, const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  // Named so the operator sees which call failed; the code is kept.
+  return rpc::FromGrpcStatus(grpc::Status(
+      status.error_code(), absl::StrCat(ToAbsl(rpc), ": ", status.error_message())));
+}
+
+}  // namespace cmtp::ctl
