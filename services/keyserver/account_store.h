@@ -1,0 +1,54 @@
+// Accounts as Redis keeps them: one hash per account (cmtp:acct:{name}) and
+// the set of names (cmtp:accounts). Every write that touches more than one
+// key is a Lua script, so an account exists completely or not at all.
+#ifndef CMTP_SERVICES_KEYSERVER_ACCOUNT_STORE_H_
+#define CMTP_SERVICES_KEYSERVER_ACCOUNT_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "lib/redis/client.h"
+
+namespace cmtp::keyserver {
+
+struct AccountRecord {
+  std::string name;
+  std::string public_key;        // Ed25519, 32 bytes
+  std::string xzibit;            // empty for imported accounts that had none
+  uint32_t xzibit_version = 0;   // 0 when there is no xzibit
+  std::string login_public_key;  // 32 bytes for v2 accounts, empty otherwise
+  int64_t created_ms = 0;
+  bool disabled = false;
+};
+
+class AccountStore {
+ public:
+  explicit AccountStore(redis::Client& redis) : redis_(redis) {}
+
+  // Stores a new account. AlreadyExists when the name is taken. With an
+  // invite token, the token must exist (PermissionDenied otherwise) and is
+  // deleted in the same atomic step; a refused creation leaves it unused.
+  absl::Status Create(const AccountRecord& record,
+                      std::optional<std::string_view> invite_token);
+
+  // NotFound when there is no such account (disabled ones are returned).
+  absl::StatusOr<AccountRecord> Find(std::string_view name);
+
+  // Every account, sorted by name.
+  absl::StatusOr<std::vector<AccountRecord>> List();
+
+  // NotFound when there is no such account.
+  absl::Status SetDisabled(std::string_view name, bool disabled);
+
+ private:
+  redis::Client& redis_;
+};
+
+}  // namespace cmtp::keyserver
+
+#endif  // CMTP_SERVICES_KEYSERVER_ACCOUNT_STORE_H_

@@ -1,0 +1,157 @@
+// cmtp-keyserver: accounts, public keys, sealed key pairs and the server's
+// own signing key, served over gRPC (cmtp.v1.KeyServer) from Redis.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "lib/common/config.h"
+#include "lib/common/errors.h"
+#include "lib/crypto/server_key.h"
+#include "lib/crypto/sodium.h"
+#include "lib/redis/client.h"
+#include "lib/rpc/server.h"
+#include "services/keyserver/keyserver_core.h"
+#include "services/keyserver/keyserver_options.h"
+#include "services/keyserver/keyserver_service.h"
+
+namespace {
+
+void DeclareFlags(cmtp::Config& config) {
+  config.Add("listen", "CMTP_LISTEN", "127.0.0.1:0",
+             "gRPC listen address (port 0: any free port)");
+  config.Add("port-file", "CMTP_PORT_FILE", "", "write the bound port to this file");
+  config.Add("redis", "CMTP_REDIS", "127.0.0.1:6379", "Redis address host:port");
+  config.Add("domain", "CMTP_DOMAIN", "localhost", "the one domain this server serves");
+  config.Add("server-key-file", "CMTP_SERVER_KEY_FILE", "server.key",
+             "server Ed25519 key (64 bytes); created if missing");
+  config.Add("registration", "CMTP_REGISTRATION", "open",
+             "who may register: open, invite or admin");
+  config.Add("v1-open-login", "CMTP_V1_OPEN_LOGIN", "true",
+             "hand v1 xzibits to anyone who asks (reference behaviour)");
+  config.Add("login-attempts-per-account", "CMTP_LOGIN_ATTEMPTS_PER_ACCOUNT", "10",
+             "LOGIN attempts per account per window (0: unlimited)");
+  config.Add("login-attempts-per-peer", "CMTP_LOGIN_ATTEMPTS_PER_PEER", "30",
+             "LOGIN attempts per peer address per window (0: unlimited)");
+  config.Add("login-window-seconds", "CMTP_LOGIN_WINDOW_SECONDS", "300",
+             "the LOGIN rate-limit window");
+  config.Add("invite-ttl-seconds", "CMTP_INVITE_TTL_SECONDS", "604800",
+             "default invite lifetime");
+}
+
+// Flags that parse but make no sense; exits 2 like any other bad flag.
+void RequireValid(const absl::Status& status) {
+  if (status.ok()) return;
+  std::fprintf(stderr, "cmtp-keyserver: %s\n(see --help)\n",
+               std::string(status.message()).c_str());
+  std::exit(2);
+}
+
+void RequirePositive(const cmtp::Config& config, const std::string& name) {
+  RequireValid(config.ValidateInt(name));
+  if (config.GetInt(name) <= 0) {
+    RequireValid(
+        cmtp::error::InvalidInput(absl::StrCat("--", name, " must be positive")));
+  }
+}
+
+cmtp::keyserver::KeyServerOptions OptionsFromFlags(const cmtp::Config& config) {
+  for (const char* name : {"login-attempts-per-account", "login-attempts-per-peer"}) {
+    RequireValid(config.ValidateInt(name));
+  }
+  RequirePositive(config, "login-window-seconds");
+  RequirePositive(config, "invite-ttl-seconds");
+  RequireValid(config.ValidateBool("v1-open-login"));
+  absl::StatusOr<cmtp::keyserver::RegistrationPolicy> policy =
+      cmtp::keyserver::ParseRegistrationPolicy(config.Get("registration"));
+  RequireValid(policy.status());
+  if (config.Get("domain").empty()) {
+    RequireValid(cmtp::error::InvalidInput("--domain must not be empty"));
+  }
+
+  cmtp::keyserver::KeyServerOptions options;
+  options.domain = config.Get("domain");
+  options.registration = *policy;
+  options.v1_open_login = config.GetBool("v1-open-login");
+  options.login_limits.per_account = config.GetInt("login-attempts-per-account");
+  options.login_limits.per_peer = config.GetInt("login-attempts-per-peer");
+  options.login_limits.window_seconds = config.GetInt("login-window-seconds");
+  options.invite_ttl_seconds = config.GetInt("invite-ttl-seconds");
+  return options;
+}
+
+int64_t WallClockMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cmtp::Config config("cmtp-keyserver",
+                      "CMTP keyserver: accounts, public keys, sealed key pairs and the "
+                      "server key, over gRPC.");
+  DeclareFlags(config);
+  config.ParseOrExit(argc, argv);
+  cmtp::keyserver::KeyServerOptions options = OptionsFromFlags(config);
+
+  cmtp::crypto::EnsureSodium();
+  absl::StatusOr<cmtp::crypto::KeyPair> server_key =
+      cmtp::crypto::LoadOrCreateServerKey(config.Get("server-key-file"));
+  if (!server_key.ok()) {
+    std::fprintf(stderr, "cmtp-keyserver: server key: %s\n",
+                 std::string(server_key.status().message()).c_str());
+    return 1;
+  }
+
+  cmtp::redis::PoolOptions pool_options;
+  pool_options.address = config.Get("redis");
+  absl::StatusOr<std::unique_ptr<cmtp::redis::ConnectionPool>> pool =
+      cmtp::redis::ConnectionPool::Create(pool_options);
+  if (!pool.ok()) {
+    std::fprintf(stderr, "cmtp-keyserver: redis: %s\n",
+                 std::string(pool.status().message()).c_str());
+    return 2;
+  }
+  cmtp::redis::ConnectionPool& redis = **pool;
+
+  cmtp::keyserver::KeyServerCore core(redis, std::move(*server_key), options,
+                                      WallClockMs);
+  cmtp::keyserver::KeyServerService service(core);
+  std::fprintf(stderr, "cmtp-keyserver: domain %s, registration %s, server key %s\n",
+               options.domain.c_str(),
+               std::string(RegistrationPolicyName(options.registration)).c_str(),
+               cmtp::crypto::ToHex(core.server_public_key()).c_str());
+
+  std::atomic<bool> port_file_failed{false};
+  cmtp::rpc::ServerOptions server_options;
+  server_options.service_name = "keyserver";
+  server_options.listen_address = config.Get("listen");
+  server_options.on_listening = [&](int port) {
+    absl::Status written = cmtp::rpc::WritePortFile(config.Get("port-file"), port);
+    if (!written.ok()) {
+      // Whoever waits for the file would wait forever: stop cleanly instead.
+      std::fprintf(stderr, "cmtp-keyserver: %s\n",
+                   std::string(written.message()).c_str());
+      port_file_failed.store(true);
+      kill(getpid(), SIGTERM);
+    }
+  };
+  server_options.readiness_probe = [&redis]() -> absl::Status {
+    absl::StatusOr<cmtp::redis::Reply> pong = redis.Command({"PING"});
+    return pong.status();
+  };
+
+  absl::Status run = cmtp::rpc::RunServer(server_options, {&service});
+  if (!run.ok()) {
+    std::fprintf(stderr, "cmtp-keyserver: %s\n", std::string(run.message()).c_str());
+    return 1;
+  }
+  return port_file_failed.load() ? 1 : 0;
+}
