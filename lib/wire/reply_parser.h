@@ -25,6 +25,11 @@ class ReplyParser {
   ReplyParser(const ReplyParser&) = delete;
   ReplyParser& operator=(const ReplyParser&) = delete;
 
+  // Parses from `data`; stops at the end of the reply, so bytes after it stay
+  // with the caller. A status reply (SUCCESS/FAILURE) is accepted whatever
+  // the expected kind: a server may refuse any command. For kChallenge that
+  // leaves a 2^-56 chance of reading a nonce that starts "SUCCESS" or
+  // "FAILURE" as a status.
   Result Feed(std::string_view data);
   // After kReplyReady; the parser is then spent (make a new one per reply).
   Reply TakeReply();

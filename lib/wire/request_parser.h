@@ -23,7 +23,11 @@ class RequestParser {
   };
   struct Result {
     State state;
-    size_t consumed;  // bytes of the input that belong to what was parsed
+    // Bytes of the input that belong to what was parsed. kNeedMore: all of
+    // it. kCommandReady: through the command's last byte (what follows stays
+    // with the caller). kError: through the byte that made the error certain,
+    // the same however the input was split.
+    size_t consumed;
   };
 
   explicit RequestParser(const Limits& limits);
@@ -32,7 +36,8 @@ class RequestParser {
   RequestParser& operator=(const RequestParser&) = delete;
 
   // Parses from `data`. Stops after one complete command (kCommandReady) or
-  // at the first error. Lone empty commands (a bare NUL) are skipped.
+  // at the first error. Lone empty commands (a bare NUL, or an empty line
+  // ending "\n" / "\r\n") are skipped.
   Result Feed(std::string_view data);
 
   // Moves out the command after kCommandReady and resets for the next one.
