@@ -20,8 +20,12 @@ struct ServerOptions {
   // Called once the server listens, with the bound port (for tests and
   // `make run`, which write it into the state folder).
   std::function<void(int port)> on_listening;
-  // Seconds in-flight RPCs get to finish after SIGTERM.
-  int shutdown_grace_seconds = 10;
+  // Seconds in-flight RPCs get to finish after SIGTERM. gRPC's shutdown also
+  // waits, up to this deadline, for every client connection to close after
+  // its GOAWAY, and idle clients notice that only when they next poll; so the
+  // deadline is kept short: our RPCs take milliseconds, and a rolling update
+  // should not wait on idle peers.
+  int shutdown_grace_seconds = 2;
   // Checked periodically and on start; health is SERVING only while it
   // returns OkStatus (e.g. Redis answers PING).
   std::function<absl::Status()> readiness_probe;

@@ -1,0 +1,134 @@
+#include "services/gateway/gateway_options.h"
+
+#include <algorithm>
+#include <cctype>
+#include <climits>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "lib/common/errors.h"
+
+namespace cmtp::gateway {
+namespace {
+
+constexpr int64_t kOneMiB = 1 << 20;
+
+// Declares `--name` with its CMTP_NAME environment fallback.
+void Flag(Config& config, const std::string& name, const std::string& default_value,
+          const std::string& help) {
+  std::string env = "CMTP_" + name;
+  std::transform(env.begin(), env.end(), env.begin(), [](char c) {
+    return c == '-' ? '_'
+                    : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  });
+  config.Add(name, env, default_value, help);
+}
+
+// The integer value of `name`, which must lie in [min, max].
+absl::StatusOr<int64_t> IntFlag(const Config& config, const std::string& name,
+                                int64_t min, int64_t max) {
+  if (absl::Status valid = config.ValidateInt(name); !valid.ok()) return valid;
+  int64_t value = config.GetInt(name);
+  if (value < min || value > max) {
+    return error::InvalidInput(absl::StrCat("--", name, " must be between ", min, " and ",
+                                            max, ", got ", value));
+  }
+  return value;
+}
+
+absl::StatusOr<std::string> NonEmptyFlag(const Config& config, const std::string& name) {
+  std::string value = config.Get(name);
+  if (value.empty())
+    return error::InvalidInput(absl::StrCat("--", name, " must not be empty"));
+  return value;
+}
+
+}  // namespace
+
+int GatewayOptions::GrpcMessageLimit() const {
+  int64_t limit = static_cast<int64_t>(listener.session.limits.max_message) +
+                  static_cast<int64_t>(listener.session.limits.max_log) + kOneMiB;
+  return static_cast<int>(std::min<int64_t>(limit, INT_MAX));
+}
+
+void DeclareGatewayFlags(Config& config) {
+  Flag(config, "listen-address", "::", "CMTP listen address (:: also takes IPv4)");
+  Flag(config, "port", "9001", "CMTP port (0: any free port)");
+  Flag(config, "port-file", "", "write the bound CMTP port here");
+  Flag(config, "domain", "localhost", "the domain served");
+  Flag(config, "keyserver", "127.0.0.1:7001", "keyserver gRPC address");
+  Flag(config, "mailstore", "127.0.0.1:7002", "mailstore gRPC address");
+  Flag(config, "server-key-file", "server.key",
+       "the server key (the keyserver's file): signs status replies");
+  Flag(config, "max-message-bytes", "33554432", "MAIL body + attachments");
+  Flag(config, "max-log-bytes", "65536", "MAIL log");
+  Flag(config, "max-attachments", "64", "attachments per MAIL");
+  Flag(config, "idle-timeout-seconds", "300", "no complete command for this long: close");
+  Flag(config, "session-timeout-seconds", "3600", "longest a connection may live");
+  Flag(config, "max-connections", "100000",
+       "beyond it new connections get a FAILURE and are closed");
+  Flag(config, "threads", "1", "Asio threads");
+  Flag(config, "rpc-timeout-seconds", "10", "deadline of each keyserver/mailstore call");
+  Flag(config, "shutdown-grace-seconds", "5",
+       "after SIGTERM, how long sessions may take to finish their command");
+}
+
+absl::StatusOr<GatewayOptions> GatewayOptionsFromConfig(const Config& config) {
+  GatewayOptions options;
+  ListenerOptions& listener = options.listener;
+  SessionOptions& session = listener.session;
+
+  auto listen_address = NonEmptyFlag(config, "listen-address");
+  if (!listen_address.ok()) return listen_address.status();
+  listener.listen_address = *listen_address;
+  auto port = IntFlag(config, "port", 0, 65535);
+  if (!port.ok()) return port.status();
+  listener.port = static_cast<uint16_t>(*port);
+  auto max_connections = IntFlag(config, "max-connections", 1, INT_MAX);
+  if (!max_connections.ok()) return max_connections.status();
+  listener.max_connections = static_cast<size_t>(*max_connections);
+
+  // The message travels in one gRPC message, whose size is an int.
+  auto max_message = IntFlag(config, "max-message-bytes", 1, INT_MAX - 64 * kOneMiB);
+  if (!max_message.ok()) return max_message.status();
+  session.limits.max_message = static_cast<uint64_t>(*max_message);
+  auto max_log = IntFlag(config, "max-log-bytes", 0, 16 * kOneMiB);
+  if (!max_log.ok()) return max_log.status();
+  session.limits.max_log = static_cast<uint64_t>(*max_log);
+  auto max_attachments = IntFlag(config, "max-attachments", 0, 1 << 20);
+  if (!max_attachments.ok()) return max_attachments.status();
+  session.limits.max_attachments = static_cast<uint32_t>(*max_attachments);
+
+  constexpr int64_t kTenYears = int64_t{10} * 365 * 24 * 3600;
+  auto idle = IntFlag(config, "idle-timeout-seconds", 1, kTenYears);
+  if (!idle.ok()) return idle.status();
+  session.idle_timeout = std::chrono::seconds(*idle);
+  auto whole = IntFlag(config, "session-timeout-seconds", 1, kTenYears);
+  if (!whole.ok()) return whole.status();
+  session.session_timeout = std::chrono::seconds(*whole);
+
+  auto threads = IntFlag(config, "threads", 1, 1024);
+  if (!threads.ok()) return threads.status();
+  options.threads = static_cast<int>(*threads);
+  auto rpc_timeout = IntFlag(config, "rpc-timeout-seconds", 1, 3600);
+  if (!rpc_timeout.ok()) return rpc_timeout.status();
+  options.rpc_deadline = std::chrono::seconds(*rpc_timeout);
+  auto grace = IntFlag(config, "shutdown-grace-seconds", 0, 3600);
+  if (!grace.ok()) return grace.status();
+  options.shutdown_grace = std::chrono::seconds(*grace);
+
+  options.port_file = config.Get("port-file");
+  for (auto [name, field] :
+       {std::pair{"domain", &options.domain}, std::pair{"keyserver", &options.keyserver},
+        std::pair{"mailstore", &options.mailstore},
+        std::pair{"server-key-file", &options.server_key_file}}) {
+    auto value = NonEmptyFlag(config, name);
+    if (!value.ok()) return value.status();
+    *field = *value;
+  }
+  return options;
+}
+
+}  // namespace cmtp::gateway

@@ -1,0 +1,100 @@
+// In-memory KeyDirectory and Mailboxes for gateway tests. They answer at
+// once, check proofs with real Ed25519 keys as the keyserver would, and
+// record what they were asked so tests can check what reached the backends.
+#ifndef CMTP_TESTS_UNIT_GATEWAY_FAKE_BACKENDS_H_
+#define CMTP_TESTS_UNIT_GATEWAY_FAKE_BACKENDS_H_
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lib/crypto/sodium.h"
+#include "services/gateway/backends.h"
+
+namespace cmtp::gateway::testing {
+
+struct FakeAccount {
+  std::string public_key;  // identity, 32 bytes
+  uint32_t xzibit_version = 1;
+  std::string xzibit;
+  // v2 only.
+  std::string login_public_key;
+  std::string salt;
+  uint64_t opslimit = 0;
+  uint64_t memlimit = 0;
+};
+
+class FakeKeyDirectory : public KeyDirectory {
+ public:
+  // Signs like the keyserver, with the server's key, for `domain`.
+  FakeKeyDirectory(std::string server_secret_key, std::string domain);
+
+  void AddAccount(const std::string& name, FakeAccount account);
+  bool HasAccount(const std::string& name);
+  // Every call fails with `status` until cleared (a keyserver outage).
+  void SetOutage(std::optional<absl::Status> status);
+  // BeginLogin fails with `status` (a rate limit, open v1 login disabled).
+  void SetBeginLoginError(std::optional<absl::Status> status);
+
+  int account_key_lookups();
+  std::vector<std::string> login_peers();
+  std::vector<Registration> registrations();
+
+  asio::awaitable<absl::StatusOr<KeyBlock>> GetServerKey() override;
+  asio::awaitable<absl::StatusOr<KeyBlock>> GetAccountKey(std::string account) override;
+  asio::awaitable<absl::Status> Register(Registration registration) override;
+  asio::awaitable<absl::StatusOr<LoginStart>> BeginLogin(std::string account,
+                                                         std::string peer) override;
+  asio::awaitable<absl::StatusOr<SignedXzibit>> CompleteLogin(
+      ChallengeProof proof) override;
+  asio::awaitable<absl::Status> VerifyAuth(ChallengeProof proof) override;
+
+ private:
+  std::string server_public_key() const;
+
+  const std::string server_secret_key_;
+  const std::string domain_;
+  std::mutex mutex_;  // the gateway calls from its io thread, tests read from theirs
+  std::map<std::string, FakeAccount> accounts_;
+  std::optional<absl::Status> outage_;
+  std::optional<absl::Status> begin_login_error_;
+  int account_key_lookups_ = 0;
+  std::vector<std::string> login_peers_;
+  std::vector<Registration> registrations_;
+};
+
+class FakeMailboxes : public Mailboxes {
+ public:
+  std::vector<StoredMessage> Messages(const std::string& mailbox);
+  size_t TotalMessages();
+  void SetPutError(std::optional<absl::Status> status);
+  // Put waits (without blocking the thread) until the release flag is set,
+  // so tests can catch a session in the middle of a command.
+  void HoldPuts(bool hold);
+  int puts_in_progress();
+
+  asio::awaitable<absl::StatusOr<MessageMeta>> Put(Delivery& delivery) override;
+  asio::awaitable<absl::StatusOr<std::vector<MessageMeta>>> List(
+      std::string mailbox) override;
+  asio::awaitable<absl::StatusOr<StoredMessage>> Get(std::string mailbox,
+                                                     std::string message_id) override;
+  asio::awaitable<absl::Status> Delete(std::string mailbox,
+                                       std::string message_id) override;
+
+ private:
+  bool held();
+
+  std::mutex mutex_;
+  std::map<std::string, std::vector<StoredMessage>> mailboxes_;
+  std::optional<absl::Status> put_error_;
+  bool hold_puts_ = false;
+  int puts_in_progress_ = 0;
+  int64_t next_arrival_ms_ = 1700000000000;
+};
+
+}  // namespace cmtp::gateway::testing
+
+#endif  // CMTP_TESTS_UNIT_GATEWAY_FAKE_BACKENDS_H_

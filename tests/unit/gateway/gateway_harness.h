@@ -1,0 +1,65 @@
+// A real gateway Listener on a loopback port, served by its own io thread,
+// with fake backends behind it. Tests talk to it over real TCP sockets.
+#ifndef CMTP_TESTS_UNIT_GATEWAY_GATEWAY_HARNESS_H_
+#define CMTP_TESTS_UNIT_GATEWAY_GATEWAY_HARNESS_H_
+
+#include <asio/io_context.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "lib/crypto/sodium.h"
+#include "services/gateway/gateway_context.h"
+#include "services/gateway/listener.h"
+#include "services/gateway/recipient_cache.h"
+#include "tests/unit/gateway/fake_backends.h"
+
+namespace cmtp::gateway::testing {
+
+struct HarnessOptions {
+  std::string domain = "hawaii.edu";
+  ListenerOptions listener = DefaultListener();
+  int threads = 1;
+
+  static ListenerOptions DefaultListener() {
+    ListenerOptions options;
+    options.listen_address = "::";
+    options.port = 0;
+    return options;
+  }
+};
+
+class GatewayHarness {
+ public:
+  explicit GatewayHarness(HarnessOptions options = {});
+  ~GatewayHarness();
+
+  int port() const { return listener_->port(); }
+  const std::string& domain() const { return options_.domain; }
+  // The reference server's key (shared/vectors/reference), so replies can
+  // be compared with the captured bytes.
+  const crypto::KeyPair& server_key() const { return server_key_; }
+  FakeKeyDirectory& keys() { return *keys_; }
+  FakeMailboxes& mailboxes() { return mailboxes_; }
+  Listener& listener() { return *listener_; }
+  size_t sessions() const { return listener_->session_count(); }
+
+  // Graceful shutdown as on SIGTERM; waits for the io threads to finish.
+  void Shutdown(std::chrono::milliseconds grace);
+
+ private:
+  HarnessOptions options_;
+  crypto::KeyPair server_key_;
+  std::unique_ptr<FakeKeyDirectory> keys_;
+  FakeMailboxes mailboxes_;
+  RecipientCache recipients_;
+  std::unique_ptr<GatewayContext> gateway_;
+  asio::io_context io_;
+  std::unique_ptr<Listener> listener_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace cmtp::gateway::testing
+
+#endif  // CMTP_TESTS_UNIT_GATEWAY_GATEWAY_HARNESS_H_

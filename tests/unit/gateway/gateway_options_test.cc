@@ -1,0 +1,73 @@
+#include "services/gateway/gateway_options.h"
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace cmtp::gateway {
+namespace {
+
+absl::StatusOr<GatewayOptions> Parse(std::vector<std::string> args) {
+  Config config("cmtp-gateway", "test");
+  DeclareGatewayFlags(config);
+  args.insert(args.begin(), "cmtp-gateway");
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  absl::Status parsed = config.Parse(static_cast<int>(argv.size()), argv.data());
+  if (!parsed.ok()) return parsed;
+  return GatewayOptionsFromConfig(config);
+}
+
+TEST(GatewayOptionsTest, DefaultsFollowDocsServices) {
+  absl::StatusOr<GatewayOptions> options = Parse({});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->listener.listen_address, "::");
+  EXPECT_EQ(options->listener.port, 9001);
+  EXPECT_EQ(options->domain, "localhost");
+  EXPECT_EQ(options->keyserver, "127.0.0.1:7001");
+  EXPECT_EQ(options->mailstore, "127.0.0.1:7002");
+  EXPECT_EQ(options->server_key_file, "server.key");
+  EXPECT_EQ(options->listener.session.limits.max_message, 33554432u);
+  EXPECT_EQ(options->listener.session.limits.max_log, 65536u);
+  EXPECT_EQ(options->listener.session.limits.max_attachments, 64u);
+  EXPECT_EQ(options->listener.session.idle_timeout, std::chrono::seconds(300));
+  EXPECT_EQ(options->listener.session.session_timeout, std::chrono::seconds(3600));
+  EXPECT_EQ(options->listener.max_connections, 100000u);
+  EXPECT_EQ(options->threads, 1);
+  EXPECT_EQ(options->rpc_deadline, std::chrono::seconds(10));
+  // The gRPC channel carries a whole MAIL with room to spare.
+  EXPECT_EQ(options->GrpcMessageLimit(), 33554432 + 65536 + (1 << 20));
+}
+
+TEST(GatewayOptionsTest, FlagsAndEnvironment) {
+  setenv("CMTP_IDLE_TIMEOUT_SECONDS", "7", 1);
+  absl::StatusOr<GatewayOptions> options =
+      Parse({"--port", "0", "--domain=hawaii.edu", "--max-message-bytes", "1000",
+             "--threads", "3"});
+  unsetenv("CMTP_IDLE_TIMEOUT_SECONDS");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->listener.port, 0);
+  EXPECT_EQ(options->domain, "hawaii.edu");
+  EXPECT_EQ(options->listener.session.limits.max_message, 1000u);
+  EXPECT_EQ(options->threads, 3);
+  EXPECT_EQ(options->listener.session.idle_timeout, std::chrono::seconds(7));
+}
+
+TEST(GatewayOptionsTest, RejectsValuesOutOfRange) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--port", "70000"},
+        {"--threads", "0"},
+        {"--idle-timeout-seconds", "soon"},
+        {"--domain", ""},
+        {"--max-connections", "-1"}}) {
+    absl::StatusOr<GatewayOptions> options = Parse(args);
+    EXPECT_FALSE(options.ok()) << args[0];
+    EXPECT_NE(std::string(options.status().message()).find(args[0]), std::string::npos)
+        << options.status();
+  }
+}
+
+}  // namespace
+}  // namespace cmtp::gateway
