@@ -9,7 +9,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libsodium-dev libhiredis-dev libasio-dev libc-ares-dev
   libgtest-dev libgmock-dev
-  redis-server redis-tools dnsmasq-base
+  redis-server redis-tools dnsmasq-base python3-yaml openssl
 )
 
 missing=()
