@@ -10,6 +10,7 @@ PACKAGES=(
   libabsl-dev libsodium-dev libhiredis-dev libasio-dev libc-ares-dev
   libgtest-dev libgmock-dev
   redis-server redis-tools dnsmasq-base python3-yaml openssl
+  prometheus-cpp-dev
 )
 
 missing=()

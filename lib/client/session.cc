@@ -7,6 +7,7 @@
 #include "lib/client/message_bytes.h"
 #include "lib/common/errors.h"
 #include "lib/common/strings.h"
+#include "lib/crypto/log_entry.h"
 #include "lib/crypto/protocol_signatures.h"
 #include "lib/crypto/xzibit.h"
 #include "lib/wire/message_id.h"
@@ -112,9 +113,19 @@ absl::StatusOr<std::string> Session::KeyRequest(std::string_view account,
   wire::Command command = CommandOf(wire::CommandKind::kKeyRequest);
   command.account = std::string(account);
   command.domain = std::string(domain);
+  const std::string request = wire::SerializeCommand(command);
   absl::StatusOr<wire::Reply> reply =
-      connection_->Exchange(wire::SerializeCommand(command), wire::ReplyKind::kKeyBlock);
+      connection_->Exchange(request, wire::ReplyKind::kKeyBlock);
   if (!reply.ok()) return reply.status();
+  // A server that could not find out (its keyserver, or the foreign server,
+  // unreachable) says so with a signed FAILURE rather than "not available".
+  if (reply->has_status) {
+    if (absl::Status verified = VerifyStatusReply(*reply, request, "KEYREQUEST");
+        !verified.ok()) {
+      return verified;
+    }
+    return error::Unavailable("the server answered KEYREQUEST with SUCCESS, not a key");
+  }
   const std::string address = absl::StrCat(ToAbsl(account), "@", ToAbsl(domain));
   if (!reply->key_available) {
     if (!crypto::Verify(*server_key, wire::NotAvailableSignedBytes(), reply->signature)) {
@@ -129,6 +140,15 @@ absl::StatusOr<std::string> Session::KeyRequest(std::string_view account,
         absl::StrCat("the key block for ", address, " is not signed by the server"));
   }
   return std::move(reply->public_key);
+}
+
+absl::StatusOr<std::string> Session::DomainServerKey(std::string_view domain) {
+  absl::StatusOr<std::string> key = KeyRequest(crypto::kServerKeyAccount, domain);
+  if (absl::IsNotFound(key.status())) {
+    return error::NotFound(
+        absl::StrCat("the server has no server key for ", ToAbsl(domain)));
+  }
+  return key;
 }
 
 absl::Status Session::VerifyStatusReply(const wire::Reply& reply,

@@ -52,8 +52,13 @@ class Session {
 
   // The public key of account@domain, as signed by this server.
   // NotFound (signed not-available block) when the server knows no such key.
+  // A FAILURE reply (the server could not ask) is a refusal, not NotFound.
   absl::StatusOr<std::string> KeyRequest(std::string_view account,
                                          std::string_view domain);
+  // The server key of another domain, as this server vouches for it
+  // (KEYREQUEST with the account `*`): what verifies that domain's log
+  // entries. NotFound when this server cannot vouch for one.
+  absl::StatusOr<std::string> DomainServerKey(std::string_view domain);
 
   // REGISTER with a key pair made on this machine (see new_account.h).
   absl::Status Register(const MailAddress& address, std::string_view invite_token,

@@ -45,6 +45,9 @@ enum class Retry {
 // MISCONF, NOREPLICAS, OOM), which give Unavailable("redis: <text>") because
 // retrying later may succeed. A connection taken from the pool is checked for
 // a close by Redis (restart, idle timeout) before use and replaced if needed.
+// A connection whose server answered READONLY, LOADING or MASTERDOWN (not, or
+// not yet, a usable master) is dropped, with the idle ones, so the next call
+// connects afresh (and, with Sentinel, finds the master again).
 class Client {
  public:
   virtual ~Client() = default;
@@ -70,11 +73,25 @@ class Client {
 };
 
 struct PoolOptions {
-  std::string address = "127.0.0.1:6379";  // host:port
+  std::string address = "127.0.0.1:6379";  // host:port; not used with sentinels
   int size = 16;
+  // Connecting, and the whole exchange with a Sentinel, each take at most this.
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds command_timeout{10000};
-  std::string password;  // AUTH when not empty
+  std::string password;  // AUTH to Redis (not to the sentinels) when not empty
+
+  // Sentinel mode when not empty: "host:port" of each Sentinel. Every new
+  // connection asks them in turn (SENTINEL get-master-addr-by-name) for the
+  // master called `master_name`, connects to the address named and keeps the
+  // connection only when ROLE says "master"; otherwise it asks the next one.
+  // When none leads to a master (a failover in progress, every sentinel
+  // down), the call fails at once with Unavailable naming what each sentinel
+  // said: one round over the list, no sleeping, no waiting for the failover.
+  // A connection whose server answered READONLY, LOADING or MASTERDOWN on
+  // every command sent (nothing ran) is dropped and the call sent once more
+  // on a new connection, whatever its Retry policy.
+  std::vector<std::string> sentinels;
+  std::string master_name;  // required with sentinels
 };
 
 class ConnectionPool : public Client {
@@ -138,6 +155,10 @@ class Script {
 // True when `status` came from a Redis error reply whose first word is `code`
 // (e.g. "NOSCRIPT", "WRONGTYPE").
 bool IsRedisError(const absl::Status& status, std::string_view code);
+
+// "redis at HOST:PORT" or "redis master \"NAME\" via sentinels A,B,C": what
+// the pool talks to, for logs and error messages.
+std::string DescribeTarget(const PoolOptions& options);
 
 // "host:port" → (host, port), InvalidArgument otherwise.
 absl::StatusOr<std::pair<std::string, int>> ParseHostPort(std::string_view address);

@@ -7,20 +7,32 @@
 // connection only when that is harmless: known read-only commands, or
 // commands the caller marked Retry::kSafe. A timeout is never re-sent (Redis
 // may still be executing the command, and waiting twice helps nobody).
+//
+// Sentinel mode (PoolOptions::sentinels): a new connection is made by asking
+// the sentinels for the master and checking ROLE on the server they name, so
+// after a failover the connections made anew reach the new master. The old
+// ones go away by themselves: a killed master closed them (seen by the peek),
+// Sentinel's reconfiguration of a demoted master kills its clients, and a
+// READONLY, LOADING or MASTERDOWN reply drops the connection and the idle ones
+// (and re-sends the call once when nothing of it ran).
 #include <hiredis/hiredis.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "lib/common/errors.h"
 #include "lib/common/strings.h"
 #include "lib/redis/client.h"
@@ -107,14 +119,35 @@ struct Exchange {
   absl::StatusOr<std::vector<Reply>> replies;
   bool connection_broken = false;
   bool timed_out = false;
+  // Some reply said the server is not a usable master (IsNotMasterError).
+  bool not_master = false;
+  // Some reply was not an error (so something may have run).
+  bool any_success = false;
 };
+
+// "host:port" of a connection, for messages.
+std::string Peer(const redisContext& context) {
+  return absl::StrCat(context.tcp.host != nullptr ? context.tcp.host : "?", ":",
+                      context.tcp.port);
+}
 
 }  // namespace
 
+std::string DescribeTarget(const PoolOptions& options) {
+  if (options.sentinels.empty()) return absl::StrCat("redis at ", options.address);
+  return absl::StrCat("redis master \"", options.master_name, "\" via sentinels ",
+                      absl::StrJoin(options.sentinels, ","));
+}
+
 class ConnectionPool::Impl {
  public:
-  Impl(PoolOptions options, std::string host, int port)
-      : options_(std::move(options)), host_(std::move(host)), port_(port) {}
+  using HostPort = std::pair<std::string, int>;
+
+  // `servers`: the Redis address, or the sentinels in Sentinel mode.
+  Impl(PoolOptions options, std::vector<HostPort> servers)
+      : options_(std::move(options)),
+        servers_(std::move(servers)),
+        target_(DescribeTarget(options_)) {}
 
   absl::StatusOr<std::vector<Reply>> Execute(CommandList commands, Retry retry) {
     for (const auto& argv : commands) {
@@ -126,10 +159,23 @@ class ConnectionPool::Impl {
       absl::StatusOr<ContextPtr> context = Acquire();
       if (!context.ok()) return context.status();
       Exchange exchange = RunOn(**context, commands);
+      if (exchange.not_master) {
+        // A failover demoted this server, or it is still loading: the idle
+        // connections most likely point at it too. Nothing ran when every
+        // reply was an error, so the commands go once more to a new
+        // connection, which in Sentinel mode asks for the master again.
+        context->reset();
+        Release(nullptr);
+        DropIdle();
+        bool resend = attempt == 0 && sentinel_mode() && !exchange.any_success;
+        if (!resend) return std::move(exchange.replies);
+        continue;
+      }
       if (!exchange.connection_broken) {
         Release(*std::move(context));
         return std::move(exchange.replies);
       }
+      context->reset();
       Release(nullptr);
       bool resend = attempt == 0 && may_resend && !exchange.timed_out;
       if (!resend) return std::move(exchange.replies);
@@ -137,6 +183,8 @@ class ConnectionPool::Impl {
   }
 
  private:
+  bool sentinel_mode() const { return !options_.sentinels.empty(); }
+
   static bool MayResend(CommandList commands, Retry retry) {
     switch (retry) {
       case Retry::kSafe:
@@ -163,9 +211,9 @@ class ConnectionPool::Impl {
         return !idle_.empty() || in_use_ + static_cast<int>(idle_.size()) < options_.size;
       });
       if (!got_one) {
-        return error::Unavailable(absl::StrCat(
-            "redis at ", options_.address, ": all ", options_.size,
-            " connections stayed busy for ", options_.command_timeout.count(), " ms"));
+        return error::Unavailable(absl::StrCat(target_, ": all ", options_.size,
+                                               " connections stayed busy for ",
+                                               options_.command_timeout.count(), " ms"));
       }
       ++in_use_;
       if (!idle_.empty()) {
@@ -175,7 +223,9 @@ class ConnectionPool::Impl {
     }
     if (context != nullptr && LooksAlive(*context)) return context;
     context.reset();
-    absl::StatusOr<ContextPtr> fresh = Connect();
+    absl::StatusOr<ContextPtr> fresh =
+        sentinel_mode() ? ConnectToMaster()
+                        : ConnectTo(servers_.front(), options_.command_timeout, true);
     if (!fresh.ok()) {
       Release(nullptr);
       return fresh.status();
@@ -193,44 +243,146 @@ class ConnectionPool::Impl {
     available_.notify_one();
   }
 
-  absl::StatusOr<ContextPtr> Connect() {
-    redisContext* raw = redisConnectWithTimeout(host_.c_str(), port_,
+  // Closes every idle connection (connections in use are dropped by their
+  // own calls if they fail too).
+  void DropIdle() {
+    std::vector<ContextPtr> dropped;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      dropped.swap(idle_);
+    }
+    available_.notify_all();
+  }
+
+  // A connection to `server` whose replies may take `reply_timeout`; AUTH is
+  // sent with the configured password when `authenticate`.
+  absl::StatusOr<ContextPtr> ConnectTo(const HostPort& server,
+                                       std::chrono::milliseconds reply_timeout,
+                                       bool authenticate) const {
+    std::string where = absl::StrCat(server.first, ":", server.second);
+    redisContext* raw = redisConnectWithTimeout(server.first.c_str(), server.second,
                                                 ToTimeval(options_.connect_timeout));
     if (raw == nullptr) {
       return error::Unavailable(
-          absl::StrCat("redis at ", options_.address, ": cannot allocate a connection"));
+          absl::StrCat("redis at ", where, ": cannot allocate a connection"));
     }
     ContextPtr context(raw);
     if (context->err != 0) {
       return error::Unavailable(
-          absl::StrCat("redis at ", options_.address, " unreachable: ", context->errstr));
+          absl::StrCat("redis at ", where, " unreachable: ", context->errstr));
     }
-    if (redisSetTimeout(context.get(), ToTimeval(options_.command_timeout)) != REDIS_OK) {
-      return error::Unavailable(absl::StrCat("redis at ", options_.address,
-                                             ": cannot set timeouts: ", context->errstr));
+    if (redisSetTimeout(context.get(), ToTimeval(reply_timeout)) != REDIS_OK) {
+      return error::Unavailable(
+          absl::StrCat("redis at ", where, ": cannot set timeouts: ", context->errstr));
     }
     // Keepalive lets a connection idle behind a dead peer be noticed.
     redisEnableKeepAlive(context.get());
-    if (!options_.password.empty()) {
+    if (authenticate && !options_.password.empty()) {
       std::vector<std::string_view> auth = {"AUTH", options_.password};
-      Exchange exchange = RunOn(*context, CommandList(&auth, 1));
+      Exchange exchange = RunOn(*context, CommandList(&auth, 1), reply_timeout);
       if (!exchange.replies.ok()) return exchange.replies.status();
     }
     return context;
   }
 
-  Exchange Broken(const redisContext& context, int saved_errno) const {
+  // Sentinel mode: asks each sentinel in turn, starting with the one that
+  // answered last time, for the master's address, and returns a connection to
+  // the first address whose server says it is the master. One round over the
+  // sentinels at most; an address already found wanting is not tried twice.
+  absl::StatusOr<ContextPtr> ConnectToMaster() {
+    size_t first;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      first = preferred_sentinel_;
+    }
+    std::vector<std::string> problems;
+    std::vector<HostPort> tried;
+    for (size_t i = 0; i < servers_.size(); ++i) {
+      size_t index = (first + i) % servers_.size();
+      const HostPort& sentinel = servers_[index];
+      std::string sentinel_name = absl::StrCat(sentinel.first, ":", sentinel.second);
+      absl::StatusOr<HostPort> master = AskSentinel(sentinel);
+      if (!master.ok()) {
+        problems.push_back(
+            absl::StrCat("sentinel ", sentinel_name, ": ", master.status().message()));
+        continue;
+      }
+      std::string master_name = absl::StrCat(master->first, ":", master->second);
+      if (std::find(tried.begin(), tried.end(), *master) != tried.end()) {
+        problems.push_back(
+            absl::StrCat("sentinel ", sentinel_name, " names ", master_name, " too"));
+        continue;
+      }
+      tried.push_back(*master);
+      absl::StatusOr<ContextPtr> context =
+          ConnectTo(*master, options_.command_timeout, true);
+      absl::Status is_master =
+          context.ok() ? CheckRoleIsMaster(**context) : context.status();
+      if (is_master.ok()) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        preferred_sentinel_ = index;
+        return context;
+      }
+      problems.push_back(absl::StrCat("sentinel ", sentinel_name, " names ", master_name,
+                                      ": ", is_master.message()));
+    }
+    return error::Unavailable(absl::StrCat(
+        target_,
+        ": no master found (failover in progress?): ", absl::StrJoin(problems, "; ")));
+  }
+
+  // SENTINEL get-master-addr-by-name on a short-lived connection.
+  absl::StatusOr<HostPort> AskSentinel(const HostPort& sentinel) const {
+    absl::StatusOr<ContextPtr> context =
+        ConnectTo(sentinel, options_.connect_timeout, false);
+    if (!context.ok()) return context.status();
+    std::vector<std::string_view> ask = {"SENTINEL", "get-master-addr-by-name",
+                                         options_.master_name};
+    Exchange exchange = RunOn(**context, CommandList(&ask, 1), options_.connect_timeout);
+    if (!exchange.replies.ok()) return exchange.replies.status();
+    const Reply& reply = exchange.replies->front();
+    if (reply.is_nil()) {
+      return error::Unavailable(
+          absl::StrCat("does not know a master called \"", options_.master_name, "\""));
+    }
+    int port = 0;
+    if (reply.type != Reply::Type::kArray || reply.elements.size() != 2 ||
+        reply.elements[0].type != Reply::Type::kString ||
+        reply.elements[1].type != Reply::Type::kString ||
+        !absl::SimpleAtoi(reply.elements[1].str, &port) || port <= 0 || port > 65535) {
+      return error::Unavailable("answered get-master-addr-by-name with no address");
+    }
+    return HostPort(reply.elements[0].str, port);
+  }
+
+  // OK when ROLE answers "master"; a replica, a sentinel or an error is not.
+  absl::Status CheckRoleIsMaster(redisContext& context) const {
+    std::vector<std::string_view> role = {"ROLE"};
+    Exchange exchange = RunOn(context, CommandList(&role, 1));
+    if (!exchange.replies.ok()) return exchange.replies.status();
+    const Reply& reply = exchange.replies->front();
+    if (reply.type != Reply::Type::kArray || reply.elements.empty()) {
+      return error::Unavailable("unexpected reply to ROLE");
+    }
+    const std::string& name = reply.elements[0].str;
+    if (name == "master") return absl::OkStatus();
+    return error::Unavailable(absl::StrCat("its ROLE is ", name, ", not master"));
+  }
+
+  // `reply_timeout` is the timeout the connection was set up with.
+  Exchange Broken(const redisContext& context, int saved_errno,
+                  std::chrono::milliseconds reply_timeout) const {
     Exchange exchange;
     exchange.connection_broken = true;
     exchange.timed_out = context.err == REDIS_ERR_IO &&
                          (saved_errno == EAGAIN || saved_errno == EWOULDBLOCK);
     if (exchange.timed_out) {
-      exchange.replies = error::Unavailable(
-          absl::StrCat("redis at ", options_.address, ": no reply within ",
-                       options_.command_timeout.count(), " ms"));
+      exchange.replies = error::Unavailable(absl::StrCat("redis at ", Peer(context),
+                                                         ": no reply within ",
+                                                         reply_timeout.count(), " ms"));
     } else {
       exchange.replies = error::Unavailable(absl::StrCat(
-          "redis at ", options_.address,
+          "redis at ", Peer(context),
           ": connection lost: ", context.err != 0 ? context.errstr : "unknown error"));
     }
     return exchange;
@@ -239,7 +391,9 @@ class ConnectionPool::Impl {
   // Appends every command, then reads every reply (so the connection stays in
   // step even when one of them is an error reply). The argument bytes go to
   // hiredis by pointer and length: no copy of a large value is made here.
-  Exchange RunOn(redisContext& context, CommandList commands) const {
+  Exchange RunOn(redisContext& context, CommandList commands,
+                 std::optional<std::chrono::milliseconds> reply_timeout = {}) const {
+    std::chrono::milliseconds timeout = reply_timeout.value_or(options_.command_timeout);
     std::vector<const char*> argv;
     std::vector<size_t> lengths;
     for (const auto& command : commands) {
@@ -251,27 +405,33 @@ class ConnectionPool::Impl {
       }
       if (redisAppendCommandArgv(&context, static_cast<int>(argv.size()), argv.data(),
                                  lengths.data()) != REDIS_OK) {
-        return Broken(context, errno);
+        return Broken(context, errno, timeout);
       }
     }
     std::vector<Reply> replies;
     replies.reserve(commands.size());
     absl::Status first_error;
+    bool not_master = false;
+    bool any_success = false;
     for (size_t i = 0; i < commands.size(); ++i) {
       void* raw = nullptr;
       if (redisGetReply(&context, &raw) != REDIS_OK || raw == nullptr) {
-        return Broken(context, errno);
+        return Broken(context, errno, timeout);
       }
       ReplyPtr reply(static_cast<redisReply*>(raw));
       absl::StatusOr<Reply> converted = ConvertReply(*reply);
       if (converted.ok()) {
+        any_success = true;
         replies.push_back(*std::move(converted));
       } else {
+        not_master = not_master || IsNotMasterError(converted.status());
         if (first_error.ok()) first_error = converted.status();
         replies.emplace_back();
       }
     }
     Exchange exchange;
+    exchange.not_master = not_master;
+    exchange.any_success = any_success;
     if (first_error.ok()) {
       exchange.replies = std::move(replies);
     } else {
@@ -281,13 +441,14 @@ class ConnectionPool::Impl {
   }
 
   const PoolOptions options_;
-  const std::string host_;
-  const int port_;
+  const std::vector<HostPort> servers_;
+  const std::string target_;
 
   std::mutex mutex_;
   std::condition_variable available_;
-  std::vector<ContextPtr> idle_;  // guarded by mutex_
-  int in_use_ = 0;                // guarded by mutex_
+  std::vector<ContextPtr> idle_;   // guarded by mutex_
+  int in_use_ = 0;                 // guarded by mutex_
+  size_t preferred_sentinel_ = 0;  // guarded by mutex_
 };
 
 absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Create(
@@ -296,11 +457,27 @@ absl::StatusOr<std::unique_ptr<ConnectionPool>> ConnectionPool::Create(
     return error::InvalidInput(
         absl::StrCat("redis pool size must be at least 1, got ", options.size));
   }
-  absl::StatusOr<std::pair<std::string, int>> host_port = ParseHostPort(options.address);
-  if (!host_port.ok()) return host_port.status();
+  std::vector<Impl::HostPort> servers;
+  if (options.sentinels.empty()) {
+    if (!options.master_name.empty()) {
+      return error::InvalidInput("a redis master name needs sentinels to ask for it");
+    }
+    absl::StatusOr<Impl::HostPort> host_port = ParseHostPort(options.address);
+    if (!host_port.ok()) return host_port.status();
+    servers.push_back(*std::move(host_port));
+  } else {
+    if (options.master_name.empty()) {
+      return error::InvalidInput(
+          "redis sentinels need the name of the master to ask for");
+    }
+    for (const std::string& sentinel : options.sentinels) {
+      absl::StatusOr<Impl::HostPort> host_port = ParseHostPort(sentinel);
+      if (!host_port.ok()) return host_port.status();
+      servers.push_back(*std::move(host_port));
+    }
+  }
   IgnoreSigpipeUnlessHandled();
-  auto impl =
-      std::make_unique<Impl>(options, std::move(host_port->first), host_port->second);
+  auto impl = std::make_unique<Impl>(options, std::move(servers));
   return std::unique_ptr<ConnectionPool>(new ConnectionPool(std::move(impl)));
 }
 

@@ -33,6 +33,11 @@ absl::Status ErrorReplyStatus(std::string_view text) {
   return error::Internal(message);
 }
 
+bool IsNotMasterError(const absl::Status& status) {
+  return IsRedisError(status, "READONLY") || IsRedisError(status, "LOADING") ||
+         IsRedisError(status, "MASTERDOWN");
+}
+
 bool IsRedisError(const absl::Status& status, std::string_view code) {
   if (status.code() != absl::StatusCode::kInternal &&
       status.code() != absl::StatusCode::kUnavailable) {

@@ -14,6 +14,12 @@ namespace cmtp::redis {
 // for everything else (a bug of ours or a script error).
 absl::Status ErrorReplyStatus(std::string_view text);
 
+// True for the error replies of a server that is not a usable master right
+// now: READONLY (a replica, e.g. a master demoted by a failover), LOADING
+// (still reading its data after a restart) and MASTERDOWN (a replica whose
+// link to its master is down). A command answered so did not run.
+bool IsNotMasterError(const absl::Status& status);
+
 }  // namespace cmtp::redis
 
 #endif  // CMTP_LIB_REDIS_ERROR_REPLY_H_

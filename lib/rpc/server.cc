@@ -1,7 +1,10 @@
 #include "lib/rpc/server.h"
 
+#include <grpcpp/create_channel.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/support/client_interceptor.h>
+#include <grpcpp/support/server_interceptor.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -13,6 +16,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "lib/common/errors.h"
+#include "lib/observability/grpc_client_interceptor.h"
+#include "lib/observability/grpc_server_interceptor.h"
 
 namespace cmtp::rpc {
 namespace {
@@ -35,27 +40,57 @@ absl::Status RunServer(const ServerOptions& options,
   sigset_t signals = ShutdownSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  std::shared_ptr<observability::Logger> logger =
+      options.logger != nullptr
+          ? options.logger
+          : std::make_shared<observability::Logger>(options.service_name);
+  std::shared_ptr<observability::Metrics> metrics =
+      options.metrics != nullptr ? options.metrics
+                                 : std::make_shared<observability::Metrics>();
+  bool serving_metrics = false;
+  if (!options.metrics_listen_address.empty()) {
+    absl::StatusOr<int> metrics_port = metrics->Serve(options.metrics_listen_address);
+    if (!metrics_port.ok()) {
+      return absl::Status(
+          metrics_port.status().code(),
+          absl::StrCat(options.service_name, ": ", metrics_port.status().message()));
+    }
+    serving_metrics = true;
+    logger->Info("serving metrics", {{"port", *metrics_port}, {"path", "/metrics"}});
+    if (options.on_metrics_listening) options.on_metrics_listening(*metrics_port);
+  }
+  // Whatever way RunServer returns, /metrics stops with it.
+  struct StopMetricsOnReturn {
+    observability::Metrics& metrics;
+    bool serving;
+    ~StopMetricsOnReturn() {
+      if (serving) metrics.StopServing();
+    }
+  } stop_metrics_on_return{*metrics, serving_metrics};
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      std::make_unique<observability::GrpcServerInterceptorFactory>(*metrics, *logger));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   int bound_port = 0;
-  builder.AddListeningPort(options.listen_address,
-                           grpc::InsecureServerCredentials(), &bound_port);
+  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
+                           &bound_port);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
-    return error::Unavailable(absl::StrCat(options.service_name,
-                                           ": cannot listen on ",
+    return error::Unavailable(absl::StrCat(options.service_name, ": cannot listen on ",
                                            options.listen_address));
   }
 
   grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  auto set_serving = [&](bool serving) {
-    health->SetServingStatus(serving);
-  };
+  auto set_serving = [&](bool serving) { health->SetServingStatus(serving); };
   std::atomic<bool> stopping{false};
   auto probe_once = [&] {
     bool ok = !options.readiness_probe || options.readiness_probe().ok();
@@ -71,20 +106,28 @@ absl::Status RunServer(const ServerOptions& options,
     }
   });
 
-  std::fprintf(stderr, "%s: listening on port %d\n", options.service_name.c_str(),
-               bound_port);
+  logger->Info("listening", {{"port", bound_port}, {"address", options.listen_address}});
   if (options.on_listening) options.on_listening(bound_port);
 
   int received = 0;
   sigwait(&signals, &received);
-  std::fprintf(stderr, "%s: signal %d, shutting down\n",
-               options.service_name.c_str(), received);
+  logger->Info("shutting down",
+               {{"signal", received}, {"grace_seconds", options.shutdown_grace_seconds}});
   stopping.store(true);
   set_serving(false);
+  // The HTTP server needs up to two seconds to stop after it has served a
+  // scrape (civetweb polls in 2 s quanta): it stops alongside the gRPC drain
+  // rather than after it.
+  std::thread metrics_stopper;
+  if (serving_metrics) {
+    metrics_stopper = std::thread([&metrics] { metrics->StopServing(); });
+  }
   server->Shutdown(std::chrono::system_clock::now() +
                    std::chrono::seconds(options.shutdown_grace_seconds));
   server->Wait();
   prober.join();
+  if (metrics_stopper.joinable()) metrics_stopper.join();
+  logger->Info("stopped");
   return absl::OkStatus();
 }
 
@@ -99,7 +142,12 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      std::make_unique<observability::RequestIdClientInterceptorFactory>());
+  return grpc::experimental::CreateCustomChannelWithInterceptors(
+      target, grpc::InsecureChannelCredentials(), args, std::move(interceptors));
 }
 
 absl::Status WritePortFile(const std::string& path, int port) {

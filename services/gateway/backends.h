@@ -1,4 +1,4 @@
-// The two services a gateway session talks to, as abstract asynchronous
+// The services a gateway session talks to, as abstract asynchronous
 // interfaces. The session and the command handlers see only these, so they
 // stay independent of gRPC: production wires in grpc_backends.h, unit tests
 // in-memory fakes. Every method is a coroutine that resumes on the caller's
@@ -116,6 +116,43 @@ class Mailboxes {
                                                              std::string message_id) = 0;
   virtual asio::awaitable<absl::Status> Delete(std::string mailbox,
                                                std::string message_id) = 0;
+};
+
+// A message for a foreign domain, handed to the relay's durable queue.
+struct OutboundMail {
+  std::string message_id;
+  // The message bytes, this hop's log entry included. Borrowed like
+  // Delivery::blob: moved into the request and back before Enqueue completes.
+  std::string message;
+  std::string dst_account;
+  std::string dst_domain;
+  std::string src_account;
+  std::string src_domain;
+  std::string request_id;  // follows the message through the relay's logs
+};
+
+struct EnqueueReceipt {
+  bool duplicate = false;  // the message was queued already (a retried send)
+  int64_t queued_unix_ms = 0;
+};
+
+// A foreign key, verified by the relay against the pinned key of the server
+// that vouched for it.
+struct ForeignKey {
+  std::string public_key;         // 32 bytes
+  std::string server_public_key;  // the foreign server's pinned key
+};
+
+class Relay {
+ public:
+  virtual ~Relay() = default;
+
+  // Completes only once the message is durably queued. Idempotent by id.
+  virtual asio::awaitable<absl::StatusOr<EnqueueReceipt>> Enqueue(OutboundMail& mail) = 0;
+  // account@domain's key from that domain's server; an empty account asks
+  // for the server's own key. NotFound when that server has no such key.
+  virtual asio::awaitable<absl::StatusOr<ForeignKey>> FetchKey(std::string domain,
+                                                               std::string account) = 0;
 };
 
 }  // namespace cmtp::gateway

@@ -32,7 +32,7 @@ asio::awaitable<std::string> RouteToHandler(const GatewayContext& gateway,
     case CommandKind::kLogin:
       return HandleLogin(gateway, session, command);
     case CommandKind::kMail:
-      return HandleMail(gateway, command);
+      return HandleMail(gateway, session, command);
     case CommandKind::kRegister:
       return HandleRegister(gateway, command);
     case CommandKind::kChallenge:

@@ -46,8 +46,10 @@ asio::awaitable<std::string> HandleLoginProof(const GatewayContext& gateway,
                                               SessionState& session,
                                               const wire::Command& command);
 
-// mail_command.cc
+// mail_command.cc: relaying to a foreign domain needs the session to be
+// authenticated as the sender.
 asio::awaitable<std::string> HandleMail(const GatewayContext& gateway,
+                                        const SessionState& session,
                                         wire::Command& command);
 
 // mailbox_commands.cc: need an authenticated session.

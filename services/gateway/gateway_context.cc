@@ -1,5 +1,6 @@
 #include "services/gateway/gateway_context.h"
 
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -10,7 +11,8 @@ namespace cmtp::gateway {
 
 GatewayContext::GatewayContext(std::string domain, crypto::KeyPair server_key,
                                KeyDirectory& keys, Mailboxes& mailboxes,
-                               RecipientCache& recipients)
+                               RecipientCache& recipients, Relay* relay,
+                               LogStamping stamping)
     : domain_(std::move(domain)),
       server_key_(std::move(server_key)),
       server_key_block_(
@@ -18,10 +20,19 @@ GatewayContext::GatewayContext(std::string domain, crypto::KeyPair server_key,
       not_available_block_(crypto::MakeNotAvailableBlock(server_key_.secret_key.view())),
       keys_(keys),
       mailboxes_(mailboxes),
-      recipients_(recipients) {}
+      recipients_(recipients),
+      relay_(relay),
+      stamping_(std::move(stamping)) {}
 
 bool GatewayContext::IsLocalDomain(std::string_view domain) const {
   return absl::EqualsIgnoreCase(ToAbsl(domain), domain_);
+}
+
+int64_t GatewayContext::NowUnixMs() const {
+  if (stamping_.now_unix_ms) return stamping_.now_unix_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace cmtp::gateway

@@ -4,19 +4,34 @@
 #ifndef CMTP_SERVICES_GATEWAY_GATEWAY_CONTEXT_H_
 #define CMTP_SERVICES_GATEWAY_GATEWAY_CONTEXT_H_
 
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "lib/crypto/sodium.h"
+#include "lib/wire/limits.h"
 #include "services/gateway/backends.h"
 #include "services/gateway/recipient_cache.h"
 
 namespace cmtp::gateway {
 
+// How the gateway stamps the log of every MAIL it accepts
+// (docs/protocol.md, "The log").
+struct LogStamping {
+  // The sessions' log limit: the entry this server appends must fit in it.
+  uint64_t max_log = wire::Limits().max_log;
+  // Milliseconds since the Unix epoch; empty: the system clock.
+  std::function<int64_t()> now_unix_ms;
+};
+
 class GatewayContext {
  public:
+  // `relay` may be null: no relay configured, so mail and key requests for
+  // foreign domains are refused.
   GatewayContext(std::string domain, crypto::KeyPair server_key, KeyDirectory& keys,
-                 Mailboxes& mailboxes, RecipientCache& recipients);
+                 Mailboxes& mailboxes, RecipientCache& recipients, Relay* relay = nullptr,
+                 LogStamping stamping = {});
   GatewayContext(const GatewayContext&) = delete;
   GatewayContext& operator=(const GatewayContext&) = delete;
 
@@ -35,6 +50,11 @@ class GatewayContext {
   KeyDirectory& keys() const { return keys_; }
   Mailboxes& mailboxes() const { return mailboxes_; }
   RecipientCache& recipients() const { return recipients_; }
+  // Null when no relay is configured.
+  Relay* relay() const { return relay_; }
+
+  uint64_t max_log() const { return stamping_.max_log; }
+  int64_t NowUnixMs() const;
 
  private:
   std::string domain_;
@@ -44,6 +64,8 @@ class GatewayContext {
   KeyDirectory& keys_;
   Mailboxes& mailboxes_;
   RecipientCache& recipients_;
+  Relay* relay_;
+  LogStamping stamping_;
 };
 
 }  // namespace cmtp::gateway

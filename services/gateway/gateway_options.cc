@@ -60,6 +60,9 @@ void DeclareGatewayFlags(Config& config) {
   Flag(config, "domain", "localhost", "the domain served");
   Flag(config, "keyserver", "127.0.0.1:7001", "keyserver gRPC address");
   Flag(config, "mailstore", "127.0.0.1:7002", "mailstore gRPC address");
+  Flag(config, "relay", "",
+       "relay gRPC address (empty: no relay; mail and keys for other domains are "
+       "refused)");
   Flag(config, "server-key-file", "server.key",
        "the server key (the keyserver's file): signs status replies");
   Flag(config, "max-message-bytes", "33554432", "MAIL body + attachments");
@@ -70,7 +73,8 @@ void DeclareGatewayFlags(Config& config) {
   Flag(config, "max-connections", "100000",
        "beyond it new connections get a FAILURE and are closed");
   Flag(config, "threads", "1", "Asio threads");
-  Flag(config, "rpc-timeout-seconds", "10", "deadline of each keyserver/mailstore call");
+  Flag(config, "rpc-timeout-seconds", "10",
+       "deadline of each keyserver/mailstore/relay call");
   Flag(config, "shutdown-grace-seconds", "5",
        "after SIGTERM, how long sessions may take to finish their command");
 }
@@ -120,6 +124,7 @@ absl::StatusOr<GatewayOptions> GatewayOptionsFromConfig(const Config& config) {
   options.shutdown_grace = std::chrono::seconds(*grace);
 
   options.port_file = config.Get("port-file");
+  options.relay = config.Get("relay");
   for (auto [name, field] :
        {std::pair{"domain", &options.domain}, std::pair{"keyserver", &options.keyserver},
         std::pair{"mailstore", &options.mailstore},

@@ -17,6 +17,7 @@ struct GatewayOptions {
   std::string domain;
   std::string keyserver;  // gRPC target
   std::string mailstore;  // gRPC target
+  std::string relay;      // gRPC target; empty: no relay, local delivery only
   std::string server_key_file;
   int threads = 1;
   // Each keyserver / mailstore call fails after this long.

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/common/errors.h"
 #include "lib/common/strings.h"
+#include "lib/crypto/sodium.h"
 #include "lib/rpc/status.h"
 #include "services/gateway/grpc_call.h"
 
@@ -34,6 +35,7 @@ absl::Status CallStatus(std::string_view service, const grpc::Status& status) {
 
 constexpr std::string_view kKeyserver = "keyserver";
 constexpr std::string_view kMailstore = "mailstore";
+constexpr std::string_view kRelay = "relay";
 
 MessageMeta FromProto(const v1::MessageMeta& meta) {
   MessageMeta out;
@@ -210,6 +212,51 @@ asio::awaitable<absl::Status> GrpcMailboxes::Delete(std::string mailbox,
     stub_->async()->Delete(std::move(args)...);
   });
   co_return CallStatus(kMailstore, call->status);
+}
+
+GrpcRelay::GrpcRelay(std::shared_ptr<grpc::Channel> channel,
+                     std::chrono::milliseconds deadline)
+    : stub_(v1::Relay::NewStub(std::move(channel))), deadline_(deadline) {}
+
+asio::awaitable<absl::StatusOr<EnqueueReceipt>> GrpcRelay::Enqueue(OutboundMail& mail) {
+  auto call = NewCall<v1::EnqueueRequest, v1::EnqueueResponse>();
+  v1::EnqueueRequest& request = call->request;
+  request.set_message_id(mail.message_id);
+  request.set_dst_account(mail.dst_account);
+  request.set_dst_domain(mail.dst_domain);
+  request.set_src_account(mail.src_account);
+  request.set_src_domain(mail.src_domain);
+  request.set_request_id(mail.request_id);
+  request.set_message(std::move(mail.message));
+  co_await AwaitUnaryCall(call, deadline_, [this](auto... args) {
+    stub_->async()->Enqueue(std::move(args)...);
+  });
+  // The call is over: the bytes go back to the caller (see OutboundMail).
+  mail.message = std::move(*request.mutable_message());
+  if (!call->status.ok()) co_return CallStatus(kRelay, call->status);
+  EnqueueReceipt receipt;
+  receipt.duplicate = call->response.duplicate();
+  receipt.queued_unix_ms = call->response.queued_unix_ms();
+  co_return receipt;
+}
+
+asio::awaitable<absl::StatusOr<ForeignKey>> GrpcRelay::FetchKey(std::string domain,
+                                                                std::string account) {
+  auto call = NewCall<v1::FetchKeyRequest, v1::FetchKeyResponse>();
+  call->request.set_domain(std::move(domain));
+  call->request.set_account(std::move(account));
+  co_await AwaitUnaryCall(call, deadline_, [this](auto... args) {
+    stub_->async()->FetchKey(std::move(args)...);
+  });
+  if (!call->status.ok()) co_return CallStatus(kRelay, call->status);
+  ForeignKey key;
+  key.public_key = std::move(*call->response.mutable_public_key());
+  key.server_public_key = std::move(*call->response.mutable_server_public_key());
+  if (key.public_key.size() != crypto::kPublicKeySize) {
+    co_return error::Unavailable(
+        absl::StrCat("relay returned a ", key.public_key.size(), "-byte key"));
+  }
+  co_return key;
 }
 
 }  // namespace cmtp::gateway

@@ -1,7 +1,7 @@
-// KeyDirectory and Mailboxes over the keyserver's and the mailstore's gRPC
-// APIs (protos/cmtp/v1), using gRPC's callback API: no thread waits on a
-// call. Each call has a deadline, so a stalled service turns into a FAILURE
-// for the client instead of a hung session.
+// KeyDirectory, Mailboxes and Relay over the keyserver's, the mailstore's
+// and the relay's gRPC APIs (protos/cmtp/v1), using gRPC's callback API: no thread waits
+// on a call. Each call has a deadline, so a stalled service turns into a FAILURE for the
+// client instead of a hung session.
 #ifndef CMTP_SERVICES_GATEWAY_GRPC_BACKENDS_H_
 #define CMTP_SERVICES_GATEWAY_GRPC_BACKENDS_H_
 
@@ -12,6 +12,7 @@
 
 #include "cmtp/v1/keyserver.grpc.pb.h"
 #include "cmtp/v1/mailstore.grpc.pb.h"
+#include "cmtp/v1/relay.grpc.pb.h"
 #include "services/gateway/backends.h"
 
 namespace cmtp::gateway {
@@ -50,6 +51,19 @@ class GrpcMailboxes : public Mailboxes {
 
  private:
   std::unique_ptr<cmtp::v1::MailStore::Stub> stub_;
+  std::chrono::milliseconds deadline_;
+};
+
+class GrpcRelay : public Relay {
+ public:
+  GrpcRelay(std::shared_ptr<grpc::Channel> channel, std::chrono::milliseconds deadline);
+
+  asio::awaitable<absl::StatusOr<EnqueueReceipt>> Enqueue(OutboundMail& mail) override;
+  asio::awaitable<absl::StatusOr<ForeignKey>> FetchKey(std::string domain,
+                                                       std::string account) override;
+
+ private:
+  std::unique_ptr<cmtp::v1::Relay::Stub> stub_;
   std::chrono::milliseconds deadline_;
 };
 

@@ -1,10 +1,14 @@
-// MAIL to a local mailbox. The body travels from the parser's buffer into
-// the storage request without a copy, and SUCCESS is sent only after the
-// mailstore reports the message durable.
+// MAIL: for a local mailbox from anyone, for a foreign domain only from the
+// authenticated sender (then to the relay's queue). Either way this server's
+// log entry is appended first, and SUCCESS is sent only once the message is
+// durable. The body travels from the parser's buffer into the request to the
+// mailstore or relay without a copy.
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "lib/common/errors.h"
 #include "lib/common/strings.h"
+#include "lib/crypto/log_entry.h"
+#include "lib/crypto/sodium.h"
 #include "lib/wire/message.h"
 #include "lib/wire/message_id.h"
 #include "services/gateway/command_handlers.h"
@@ -12,6 +16,9 @@
 
 namespace cmtp::gateway {
 namespace {
+
+constexpr char kRelayingDenied[] = "relaying denied: authenticate as the sender first";
+constexpr size_t kRequestIdBytes = 8;
 
 // OkStatus when `account` is a local account; NotFound "no such account".
 asio::awaitable<absl::Status> CheckRecipient(const GatewayContext& gateway,
@@ -30,42 +37,104 @@ asio::awaitable<absl::Status> CheckRecipient(const GatewayContext& gateway,
   co_return key.status();
 }
 
-}  // namespace
+// Never an open relay: only a session that proved to be the local sender
+// named in the envelope may send beyond this domain.
+bool MayRelay(const GatewayContext& gateway, const SessionState& session,
+              const wire::MailHeader& header) {
+  return session.authenticated_account.has_value() &&
+         *session.authenticated_account == header.src_account &&
+         gateway.IsLocalDomain(header.src_domain);
+}
 
-asio::awaitable<std::string> HandleMail(const GatewayContext& gateway,
-                                        wire::Command& command) {
-  wire::MailMessage& mail = command.mail;
-  const wire::MailHeader& header = mail.header;
+// Why this MAIL cannot be taken, or OkStatus.
+asio::awaitable<absl::Status> CheckAcceptable(const GatewayContext& gateway,
+                                              const SessionState& session,
+                                              const wire::MailHeader& header) {
   if (header.crypto_type != wire::kCryptoTypeEd25519) {
-    co_return FailureReply(gateway, command,
-                           absl::StrCat("unsupported crypto type ", header.crypto_type,
-                                        " (only 1 is supported)"));
+    co_return error::InvalidInput(absl::StrCat(
+        "unsupported crypto type ", header.crypto_type, " (only 1 is supported)"));
   }
-  if (!gateway.IsLocalDomain(header.dst_domain)) {
-    // The one place foreign mail is turned away; the relay will take it here.
-    co_return FailureReply(gateway, command,
-                           absl::StrCat("cannot deliver to ", header.dst_domain,
-                                        ": this server delivers only to ",
-                                        gateway.domain(), " (no relay configured)"));
+  if (gateway.IsLocalDomain(header.dst_domain)) {
+    absl::Status recipient = co_await CheckRecipient(gateway, header);
+    co_return recipient;
   }
-  absl::Status recipient = co_await CheckRecipient(gateway, header);
-  if (!recipient.ok()) {
-    co_return FailureReply(gateway, command, FromAbsl(recipient.message()));
+  if (gateway.relay() == nullptr) {
+    co_return error::PermissionDenied(absl::StrCat(
+        "cannot deliver to ", header.dst_domain, ": this server delivers only to ",
+        gateway.domain(), " (no relay configured)"));
   }
+  if (!MayRelay(gateway, session, header)) {
+    co_return error::PermissionDenied(kRelayingDenied);
+  }
+  co_return absl::OkStatus();
+}
 
+// Stores the message (log entry included) in its local mailbox.
+asio::awaitable<absl::Status> Store(const GatewayContext& gateway,
+                                    wire::MailMessage& mail,
+                                    const std::string& message_id) {
+  const wire::MailHeader& header = mail.header;
   Delivery delivery;
   delivery.mailbox = header.dst_account;
-  delivery.message_id = wire::MessageId(mail);
+  delivery.message_id = message_id;
   delivery.src_account = header.src_account;
   delivery.src_domain = header.src_domain;
   delivery.blob = std::move(mail.bytes);
   absl::StatusOr<MessageMeta> stored = co_await gateway.mailboxes().Put(delivery);
-  // Put hands the bytes back: the receipt signs exactly what was received.
+  // Put hands the bytes back.
   mail.bytes = std::move(delivery.blob);
-  if (!stored.ok()) {
-    co_return FailureReply(gateway, command, FromAbsl(stored.status().message()));
+  co_return stored.status();
+}
+
+// Queues the message (log entry included) at the relay.
+asio::awaitable<absl::Status> Enqueue(const GatewayContext& gateway,
+                                      wire::MailMessage& mail,
+                                      const std::string& message_id) {
+  const wire::MailHeader& header = mail.header;
+  OutboundMail outbound;
+  outbound.message_id = message_id;
+  outbound.dst_account = header.dst_account;
+  outbound.dst_domain = header.dst_domain;
+  outbound.src_account = header.src_account;
+  outbound.src_domain = header.src_domain;
+  outbound.request_id = crypto::ToHex(crypto::RandomBytes(kRequestIdBytes));
+  outbound.message = std::move(mail.bytes);
+  absl::StatusOr<EnqueueReceipt> queued = co_await gateway.relay()->Enqueue(outbound);
+  // Enqueue hands the bytes back.
+  mail.bytes = std::move(outbound.message);
+  co_return queued.status();
+}
+
+}  // namespace
+
+asio::awaitable<std::string> HandleMail(const GatewayContext& gateway,
+                                        const SessionState& session,
+                                        wire::Command& command) {
+  wire::MailMessage& mail = command.mail;
+  absl::Status acceptable = co_await CheckAcceptable(gateway, session, mail.header);
+  if (!acceptable.ok()) {
+    co_return FailureReply(gateway, command, FromAbsl(acceptable.message()));
   }
-  co_return SuccessReply(gateway, command, delivery.message_id);
+
+  const std::string message_id = wire::MessageId(mail);
+  const std::string entry = crypto::MakeLogEntry(gateway.domain(), gateway.NowUnixMs(),
+                                                 message_id, gateway.server_secret_key());
+  absl::Status stamped = crypto::InsertLogEntry(mail, entry, gateway.max_log());
+  if (!stamped.ok()) {
+    co_return FailureReply(gateway, command, FromAbsl(stamped.message()));
+  }
+  absl::Status durable = absl::OkStatus();
+  if (gateway.IsLocalDomain(mail.header.dst_domain)) {
+    durable = co_await Store(gateway, mail, message_id);
+  } else {
+    durable = co_await Enqueue(gateway, mail, message_id);
+  }
+  // The receipt signs the message bytes as received, without our entry.
+  crypto::RemoveInsertedLogEntry(mail, entry.size());
+  if (!durable.ok()) {
+    co_return FailureReply(gateway, command, FromAbsl(durable.message()));
+  }
+  co_return SuccessReply(gateway, command, message_id);
 }
 
 }  // namespace cmtp::gateway

@@ -1,6 +1,6 @@
-// cmtp-gateway: the CMTP/1 listener in front of the keyserver and the
-// mailstore. Flags, start-up and shutdown only; the work is in the core
-// library (listener, session, command handlers) and grpc_backends.
+// cmtp-gateway: the CMTP/1 listener in front of the keyserver, the
+// mailstore and (optionally) the relay. Flags, start-up and shutdown only; the work is in
+// the core library (listener, session, command handlers) and grpc_backends.
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
@@ -9,6 +9,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -69,10 +70,18 @@ int main(int argc, char** argv) {
       cmtp::rpc::MakeChannel(options->keyserver, grpc_limit), options->rpc_deadline);
   cmtp::gateway::GrpcMailboxes mailboxes(
       cmtp::rpc::MakeChannel(options->mailstore, grpc_limit), options->rpc_deadline);
+  std::unique_ptr<cmtp::gateway::GrpcRelay> relay;
+  if (!options->relay.empty()) {
+    relay = std::make_unique<cmtp::gateway::GrpcRelay>(
+        cmtp::rpc::MakeChannel(options->relay, grpc_limit), options->rpc_deadline);
+  }
   cmtp::gateway::RecipientCache recipients(kRecipientTtl, kRecipientCacheEntries,
                                            &std::chrono::steady_clock::now);
+  cmtp::gateway::LogStamping stamping;
+  stamping.max_log = options->listener.session.limits.max_log;
   cmtp::gateway::GatewayContext gateway(options->domain, std::move(*server_key), keys,
-                                        mailboxes, recipients);
+                                        mailboxes, recipients, relay.get(),
+                                        std::move(stamping));
 
   asio::io_context io(options->threads);
   cmtp::gateway::Listener listener(io, options->listener, gateway);
@@ -82,8 +91,9 @@ int main(int argc, char** argv) {
       !written.ok()) {
     return Fail("--port-file", written);
   }
-  std::fprintf(stderr, "cmtp-gateway: serving %s on port %d (%d threads)\n",
-               options->domain.c_str(), listener.port(), options->threads);
+  std::fprintf(stderr, "cmtp-gateway: serving %s on port %d (%d threads, relay %s)\n",
+               options->domain.c_str(), listener.port(), options->threads,
+               options->relay.empty() ? "none" : options->relay.c_str());
 
   // Signals and the start-up check share one strand: either may end the run.
   auto control = asio::make_strand(io);

@@ -14,7 +14,9 @@
 #include "lib/common/errors.h"
 #include "lib/crypto/server_key.h"
 #include "lib/crypto/sodium.h"
+#include "lib/observability/observability_flags.h"
 #include "lib/redis/client.h"
+#include "lib/redis/pool_config.h"
 #include "lib/rpc/server.h"
 #include "services/keyserver/keyserver_core.h"
 #include "services/keyserver/keyserver_options.h"
@@ -26,7 +28,7 @@ void DeclareFlags(cmtp::Config& config) {
   config.Add("listen", "CMTP_LISTEN", "127.0.0.1:0",
              "gRPC listen address (port 0: any free port)");
   config.Add("port-file", "CMTP_PORT_FILE", "", "write the bound port to this file");
-  config.Add("redis", "CMTP_REDIS", "127.0.0.1:6379", "Redis address host:port");
+  cmtp::redis::AddRedisFlags(config);
   config.Add("domain", "CMTP_DOMAIN", "localhost", "the one domain this server serves");
   config.Add("server-key-file", "CMTP_SERVER_KEY_FILE", "server.key",
              "server Ed25519 key (64 bytes); created if missing");
@@ -42,6 +44,7 @@ void DeclareFlags(cmtp::Config& config) {
              "the LOGIN rate-limit window");
   config.Add("invite-ttl-seconds", "CMTP_INVITE_TTL_SECONDS", "604800",
              "default invite lifetime");
+  cmtp::observability::AddObservabilityFlags(config);
 }
 
 // Flags that parse but make no sense; exits 2 like any other bad flag.
@@ -100,23 +103,26 @@ int main(int argc, char** argv) {
   DeclareFlags(config);
   config.ParseOrExit(argc, argv);
   cmtp::keyserver::KeyServerOptions options = OptionsFromFlags(config);
+  absl::StatusOr<cmtp::redis::PoolOptions> pool_options =
+      cmtp::redis::PoolOptionsFromConfig(config);
+  RequireValid(pool_options.status());
+  absl::StatusOr<cmtp::observability::ObservabilitySettings> observability =
+      cmtp::observability::ObservabilityFromConfig(config, "keyserver");
+  RequireValid(observability.status());
+  const cmtp::observability::Logger& log = *observability->logger;
 
   cmtp::crypto::EnsureSodium();
   absl::StatusOr<cmtp::crypto::KeyPair> server_key =
       cmtp::crypto::LoadOrCreateServerKey(config.Get("server-key-file"));
   if (!server_key.ok()) {
-    std::fprintf(stderr, "cmtp-keyserver: server key: %s\n",
-                 std::string(server_key.status().message()).c_str());
+    log.Error("cannot load the server key", {{"error", server_key.status().message()}});
     return 1;
   }
 
-  cmtp::redis::PoolOptions pool_options;
-  pool_options.address = config.Get("redis");
   absl::StatusOr<std::unique_ptr<cmtp::redis::ConnectionPool>> pool =
-      cmtp::redis::ConnectionPool::Create(pool_options);
+      cmtp::redis::ConnectionPool::Create(*pool_options);
   if (!pool.ok()) {
-    std::fprintf(stderr, "cmtp-keyserver: redis: %s\n",
-                 std::string(pool.status().message()).c_str());
+    log.Error("cannot use redis", {{"error", pool.status().message()}});
     return 2;
   }
   cmtp::redis::ConnectionPool& redis = **pool;
@@ -124,21 +130,21 @@ int main(int argc, char** argv) {
   cmtp::keyserver::KeyServerCore core(redis, std::move(*server_key), options,
                                       WallClockMs);
   cmtp::keyserver::KeyServerService service(core);
-  std::fprintf(stderr, "cmtp-keyserver: domain %s, registration %s, server key %s\n",
-               options.domain.c_str(),
-               std::string(RegistrationPolicyName(options.registration)).c_str(),
-               cmtp::crypto::ToHex(core.server_public_key()).c_str());
+  log.Info("starting", {{"domain", options.domain},
+                        {"registration", RegistrationPolicyName(options.registration)},
+                        {"server_key", cmtp::crypto::ToHex(core.server_public_key())}});
 
   std::atomic<bool> port_file_failed{false};
   cmtp::rpc::ServerOptions server_options;
   server_options.service_name = "keyserver";
   server_options.listen_address = config.Get("listen");
+  server_options.metrics_listen_address = observability->metrics_listen_address;
+  server_options.logger = observability->logger;
   server_options.on_listening = [&](int port) {
     absl::Status written = cmtp::rpc::WritePortFile(config.Get("port-file"), port);
     if (!written.ok()) {
       // Whoever waits for the file would wait forever: stop cleanly instead.
-      std::fprintf(stderr, "cmtp-keyserver: %s\n",
-                   std::string(written.message()).c_str());
+      log.Error("cannot write the port file", {{"error", written.message()}});
       port_file_failed.store(true);
       kill(getpid(), SIGTERM);
     }
@@ -150,7 +156,7 @@ int main(int argc, char** argv) {
 
   absl::Status run = cmtp::rpc::RunServer(server_options, {&service});
   if (!run.ok()) {
-    std::fprintf(stderr, "cmtp-keyserver: %s\n", std::string(run.message()).c_str());
+    log.Error("cannot serve", {{"error", run.message()}});
     return 1;
   }
   return port_file_failed.load() ? 1 : 0;

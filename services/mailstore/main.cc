@@ -21,7 +21,9 @@
 #include "absl/strings/str_cat.h"
 #include "lib/common/config.h"
 #include "lib/common/errors.h"
+#include "lib/observability/observability_flags.h"
 #include "lib/redis/client.h"
+#include "lib/redis/pool_config.h"
 #include "lib/rpc/server.h"
 #include "services/mailstore/mailbox_store.h"
 #include "services/mailstore/mailstore_service.h"
@@ -36,7 +38,7 @@ void DeclareFlags(cmtp::Config& config) {
   config.Add("listen", "CMTP_LISTEN", "127.0.0.1:0",
              "gRPC listen address (port 0: any free port)");
   config.Add("port-file", "CMTP_PORT_FILE", "", "write the bound port to this file");
-  config.Add("redis", "CMTP_REDIS", "127.0.0.1:6379", "Redis address host:port");
+  cmtp::redis::AddRedisFlags(config);
   config.Add("max-blob-bytes", "CMTP_MAX_BLOB_BYTES", "33816576",
              "largest message blob accepted (32 MiB + 256 KiB for the envelope)");
   config.Add("wait-replicas", "CMTP_WAIT_REPLICAS", "0",
@@ -45,6 +47,7 @@ void DeclareFlags(cmtp::Config& config) {
              "how long that wait may take before the Put fails");
   config.Add("redis-connections", "CMTP_REDIS_CONNECTIONS", "32",
              "Redis connections, i.e. requests served at the same time");
+  cmtp::observability::AddObservabilityFlags(config);
 }
 
 // Flags that parse but make no sense; exits 2 like any other bad flag.
@@ -101,9 +104,15 @@ int main(int argc, char** argv) {
   DeclareFlags(config);
   config.ParseOrExit(argc, argv);
   cmtp::mailstore::MailboxStoreOptions store_options = StoreOptionsFromFlags(config);
+  absl::StatusOr<cmtp::observability::ObservabilitySettings> observability =
+      cmtp::observability::ObservabilityFromConfig(config, "mailstore");
+  RequireValid(observability.status());
+  const cmtp::observability::Logger& log = *observability->logger;
 
-  cmtp::redis::PoolOptions pool_options;
-  pool_options.address = config.Get("redis");
+  absl::StatusOr<cmtp::redis::PoolOptions> redis_options =
+      cmtp::redis::PoolOptionsFromConfig(config);
+  RequireValid(redis_options.status());
+  cmtp::redis::PoolOptions pool_options = *redis_options;
   pool_options.size = RedisConnectionsFromFlags(config);
   // A Put may legitimately spend the whole WAIT timeout inside Redis.
   pool_options.command_timeout =
@@ -112,32 +121,31 @@ int main(int argc, char** argv) {
   absl::StatusOr<std::unique_ptr<cmtp::redis::ConnectionPool>> pool =
       cmtp::redis::ConnectionPool::Create(pool_options);
   if (!pool.ok()) {
-    std::fprintf(stderr, "%s: redis: %s\n", kProgram,
-                 std::string(pool.status().message()).c_str());
+    log.Error("cannot use redis", {{"error", pool.status().message()}});
     return 2;
   }
   cmtp::redis::ConnectionPool& redis = **pool;
 
   cmtp::mailstore::MailboxStore store(redis, store_options, WallClockMs);
   cmtp::mailstore::MailStoreService service(store);
-  std::fprintf(stderr,
-               "%s: redis %s (%d connections), max blob %lld bytes, waits for %d "
-               "replicas\n",
-               kProgram, pool_options.address.c_str(), pool_options.size,
-               static_cast<long long>(store_options.max_blob_bytes),
-               store_options.wait_replicas);
+  log.Info("starting", {{"redis", cmtp::redis::DescribeTarget(pool_options)},
+                        {"redis_connections", pool_options.size},
+                        {"max_blob_bytes", store_options.max_blob_bytes},
+                        {"wait_replicas", store_options.wait_replicas}});
 
   std::atomic<bool> port_file_failed{false};
   cmtp::rpc::ServerOptions server_options;
   server_options.service_name = "mailstore";
   server_options.listen_address = config.Get("listen");
+  server_options.metrics_listen_address = observability->metrics_listen_address;
+  server_options.logger = observability->logger;
   server_options.max_message_bytes =
       static_cast<int>(store_options.max_blob_bytes + kGrpcEnvelopeBytes);
   server_options.on_listening = [&](int port) {
     absl::Status written = cmtp::rpc::WritePortFile(config.Get("port-file"), port);
     if (!written.ok()) {
       // Whoever waits for the file would wait forever: stop cleanly instead.
-      std::fprintf(stderr, "%s: %s\n", kProgram, std::string(written.message()).c_str());
+      log.Error("cannot write the port file", {{"error", written.message()}});
       port_file_failed.store(true);
       kill(getpid(), SIGTERM);
     }
@@ -148,7 +156,7 @@ int main(int argc, char** argv) {
 
   absl::Status run = cmtp::rpc::RunServer(server_options, {&service});
   if (!run.ok()) {
-    std::fprintf(stderr, "%s: %s\n", kProgram, std::string(run.message()).c_str());
+    log.Error("cannot serve", {{"error", run.message()}});
     return 1;
   }
   return port_file_failed.load() ? 1 : 0;

@@ -41,13 +41,46 @@ void PrintSignature(const client::SignatureCheck& check, Terminal& terminal) {
   }
 }
 
+// One line per log line: who accepted the message, when, and whether their
+// signature holds.
+void PrintPath(const std::vector<client::Hop>& path, Terminal& terminal) {
+  if (path.empty()) return;
+  terminal.out << kPathHeading << "\n";
+  for (const client::Hop& hop : path) {
+    if (!hop.entry.has_value()) {
+      terminal.out << "  \"" << hop.text << "\": not a signed entry\n";
+      continue;
+    }
+    terminal.out << "  " << hop.entry->action << " by " << hop.entry->domain << " at "
+                 << FormatUtc(hop.entry->unix_ms) << ": ";
+    switch (hop.verdict) {
+      case client::HopVerdict::kVerified:
+        terminal.out << "verified\n";
+        break;
+      case client::HopVerdict::kNotVerified:
+        terminal.out << "NOT VERIFIED\n";
+        terminal.err << "WARNING: the log entry of " << hop.entry->domain
+                     << " is not signed by its server key\n";
+        break;
+      case client::HopVerdict::kNotChecked:
+        terminal.out << "not checked (" << hop.reason << ")\n";
+        break;
+      case client::HopVerdict::kNotAnEntry:
+        terminal.out << "not a signed entry\n";
+        break;
+    }
+  }
+}
+
 }  // namespace
 
 absl::Status PresentMail(const client::OpenedMail& mail,
                          const client::SignatureCheck& check,
-                         const std::string& attachment_dir, Terminal& terminal) {
+                         const std::string& attachment_dir, Terminal& terminal,
+                         const std::vector<client::Hop>& path) {
   PrintHeaders(mail, terminal.out);
   PrintSignature(check, terminal);
+  PrintPath(path, terminal);
   terminal.out << "\n" << mail.inner.message.text;
   if (!mail.inner.message.text.empty() && mail.inner.message.text.back() != '\n') {
     terminal.out << "\n";

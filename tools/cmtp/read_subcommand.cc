@@ -1,14 +1,59 @@
 // cmtp read ID: fetch (the id is checked against the content), open with our
-// key, verify the sender's signature with their key from KEYREQUEST (pinned),
-// print, and save the attachments.
+// key, verify the sender's signature with their key from KEYREQUEST (pinned)
+// and each server's log entry with that domain's server key, print, and save
+// the attachments.
+#include "absl/strings/match.h"
 #include "lib/client/failures.h"
+#include "lib/client/message_path.h"
 #include "lib/client/received_mail.h"
+#include "lib/common/strings.h"
 #include "tools/cmtp/account_session.h"
 #include "tools/cmtp/key_trust.h"
 #include "tools/cmtp/mail_presenter.h"
 #include "tools/cmtp/subcommands.h"
 
 namespace cmtp::cli {
+namespace {
+
+// Failure notices come from this account of the reader's own domain and are
+// signed with that server's key (docs/protocol.md, "Failure notice").
+constexpr char kPostmaster[] = "postmaster";
+
+bool IsOwnPostmaster(const client::MailAddress& sender,
+                     const client::MailAddress& reader) {
+  return sender.account == kPostmaster &&
+         absl::EqualsIgnoreCase(ToAbsl(sender.domain), ToAbsl(reader.domain));
+}
+
+// Problems with the sender's key that still let the message be shown, as
+// NOT VERIFIED: a changed pin, no key, a server that could not get it.
+bool ShowsAsUnverified(const absl::Status& status) {
+  return client::IsCryptoFailure(status) || absl::IsNotFound(status) ||
+         absl::IsPermissionDenied(status);
+}
+
+// The key the sender's signature must verify with: our server's own for
+// its failure notices, else the sender's key through our server, pinned.
+absl::StatusOr<std::string> SenderKey(AccountSession& account, PinStore& pins,
+                                      const client::MailAddress& sender,
+                                      const CommonOptions& options, Terminal& terminal) {
+  if (IsOwnPostmaster(sender, account.address)) return account.session.ServerKey();
+  return FetchTrustedKey(account.session, pins, sender, options.accept_new_key,
+                         terminal.err);
+}
+
+std::vector<client::Hop> CheckPath(AccountSession& account,
+                                   const wire::MailMessage& message) {
+  return client::CheckMessagePath(
+      message, [&account](std::string_view domain) -> absl::StatusOr<std::string> {
+        if (absl::EqualsIgnoreCase(ToAbsl(domain), ToAbsl(account.address.domain))) {
+          return account.session.ServerKey();
+        }
+        return account.session.DomainServerKey(domain);
+      });
+}
+
+}  // namespace
 
 void DeclareRead(CommandLine& line) {
   line.config().Add("out-dir", "", "", "folder for attachments (default ./ID)");
@@ -36,14 +81,12 @@ absl::Status RunRead(const CommandLine& line, Terminal& terminal) {
     if (!sender.ok()) {
       key_problem = std::string(sender.status().message());
     } else {
-      absl::StatusOr<std::string> key = FetchTrustedKey(
-          account->session, *pins, *sender, options->accept_new_key, terminal.err);
-      // A changed pin or a missing key is shown as NOT VERIFIED; a network
-      // failure ends the command.
+      absl::StatusOr<std::string> key =
+          SenderKey(*account, *pins, *sender, *options, terminal);
+      // A network failure ends the command; the rest is shown as NOT VERIFIED.
       if (key.ok()) {
         sender_key = std::move(*key);
-      } else if (client::IsCryptoFailure(key.status()) ||
-                 key.status().code() == absl::StatusCode::kNotFound) {
+      } else if (ShowsAsUnverified(key.status())) {
         key_problem = std::string(key.status().message());
       } else {
         return key.status();
@@ -55,9 +98,10 @@ absl::Status RunRead(const CommandLine& line, Terminal& terminal) {
   if (!key_problem.empty() && check.verdict == client::SignatureVerdict::kNotVerified) {
     check.reason = key_problem;
   }
+  const std::vector<client::Hop> path = CheckPath(*account, *message);
   const std::string out_dir =
       line.Get("out-dir").empty() ? "./" + message_id : line.Get("out-dir");
-  return PresentMail(*opened, check, out_dir, terminal);
+  return PresentMail(*opened, check, out_dir, terminal, path);
 }
 
 }  // namespace cmtp::cli

@@ -18,6 +18,23 @@ absl::Status CreateInvite(OperatorContext& context);
 absl::Status ShowStats(OperatorContext& context, const std::string& mailbox);
 absl::Status ImportReference(OperatorContext& context, const std::string& dir);
 
+// The relay's outbound queue (queue_commands.cc). `domain` empty: all.
+absl::Status ListQueue(OperatorContext& context);
+absl::Status ShowQueued(OperatorContext& context, const std::string& message_id);
+// `message_id` empty: every queued message.
+absl::Status RetryQueued(OperatorContext& context, const std::string& message_id);
+// --notify sends the sender a failure notice.
+absl::Status DropQueued(OperatorContext& context, const std::string& message_id);
+
+// The pinned server keys of other domains (pin_commands.cc).
+absl::Status ListPins(OperatorContext& context);
+// Pins --key HEX, forgets the pin with --forget, or else pins the key the
+// domain last presented and was refused for.
+absl::Status Repin(OperatorContext& context, const std::string& domain);
+
+// The relay's figures in Prometheus' text format (relay_stats_command.cc).
+absl::Status ShowRelayStats(OperatorContext& context);
+
 }  // namespace cmtp::ctl
 
 #endif  // CMTP_TOOLS_CMTPCTL_OPERATOR_COMMANDS_H_

@@ -45,6 +45,16 @@ absl::StatusOr<v1::MailStore::StubInterface*> OperatorContext::MailStore() {
   return mailstore_.get();
 }
 
+absl::StatusOr<v1::Relay::StubInterface*> OperatorContext::Relay() {
+  if (relay_ == nullptr) {
+    absl::StatusOr<std::string> address = ResolveServiceAddress(
+        line_.Get("relay"), line_.Get("state-dir"), "relay.port", "relay");
+    if (!address.ok()) return address.status();
+    relay_ = v1::Relay::NewStub(rpc::MakeChannel(*address));
+  }
+  return relay_.get();
+}
+
 std::unique_ptr<grpc::ClientContext> OperatorContext::NewCall() const {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() + timeout_);

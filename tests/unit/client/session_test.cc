@@ -145,6 +145,49 @@ TEST_F(SessionTest, ForgedKeyNotAvailableIsRefused) {
   EXPECT_TRUE(IsCryptoFailure(key.status())) << key.status();
 }
 
+TEST_F(SessionTest, SignedFailureToAKeyRequestIsARefusalNotNotFound) {
+  StartServer([this](const wire::Command& command) -> std::optional<std::string> {
+    return StatusBytes(server_key_, false, command.request_bytes,
+                       "relay unavailable: beta.test cannot be reached");
+  });
+  Session session = Connect();
+  absl::StatusOr<std::string> key = session.KeyRequest("bob", "beta.test");
+  EXPECT_EQ(key.status().code(), absl::StatusCode::kPermissionDenied) << key.status();
+  EXPECT_NE(key.status().message().find("beta.test cannot be reached"),
+            absl::string_view::npos)
+      << key.status();
+}
+
+TEST_F(SessionTest, ForgedFailureToAKeyRequestIsRefusedAsCrypto) {
+  StartServer([](const wire::Command&) -> std::optional<std::string> {
+    wire::Status forged;
+    forged.signature = ForgedSignature();
+    forged.detail = "no such thing";
+    return wire::StatusReply(forged);
+  });
+  Session session = Connect();
+  absl::StatusOr<std::string> key = session.KeyRequest("bob", "beta.test");
+  EXPECT_TRUE(IsCryptoFailure(key.status())) << key.status();
+}
+
+TEST_F(SessionTest, DomainServerKeyAsksForTheStarAccount) {
+  const crypto::KeyPair beta = crypto::GenerateKeyPair();
+  StartServer([&](const wire::Command& command) -> std::optional<std::string> {
+    if (command.kind != CommandKind::kKeyRequest || command.account != "*" ||
+        command.domain != "beta.test") {
+      return crypto::MakeNotAvailableBlock(server_key_.secret_key.view());
+    }
+    return crypto::MakeKeyBlock(server_key_.secret_key.view(), beta.public_key);
+  });
+  Session session = Connect();
+  absl::StatusOr<std::string> key = session.DomainServerKey("beta.test");
+  ASSERT_TRUE(key.ok()) << key.status();
+  EXPECT_EQ(*key, beta.public_key);
+  absl::StatusOr<std::string> unknown = session.DomainServerKey("gamma.test");
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(unknown.status().message(), "the server has no server key for gamma.test");
+}
+
 TEST_F(SessionTest, GarbageReplyEndsTheSessionAsUnavailable) {
   StartServer([](const wire::Command&) -> std::optional<std::string> {
     return std::string("\x00\x00\x00\x07garbage", 11);

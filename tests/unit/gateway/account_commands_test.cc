@@ -88,7 +88,12 @@ TEST_F(GatewayAccountCommandsTest, AuthThenListFetchDelete) {
   EXPECT_TRUE(SignedByServer(harness_, listed, "LIST\0"s));
   ASSERT_EQ(client->ReadU32(), 1u);
   EXPECT_EQ(client->ReadThroughNul(), mail.ExpectedId() + '\0');
-  EXPECT_EQ(client->ReadU64(), mail.MessageBytes().size());
+  // What the mailbox holds: the message with this server's log entry.
+  const std::string stored = WithLogEntry(
+      mail.MessageBytes(),
+      ExpectedLogEntry("hawaii.edu", HarnessOptions().now_unix_ms, mail.ExpectedId(),
+                       harness_.server_key().secret_key.view()));
+  EXPECT_EQ(client->ReadU64(), stored.size());
   EXPECT_GT(client->ReadU64(), 0u);  // arrival time
   EXPECT_EQ(client->ReadThroughNul(), "alice\0"s);
   EXPECT_EQ(client->ReadThroughNul(), "hawaii.edu\0"s);
@@ -100,8 +105,8 @@ TEST_F(GatewayAccountCommandsTest, AuthThenListFetchDelete) {
   EXPECT_EQ(fetched.detail, mail.ExpectedId());
   EXPECT_TRUE(SignedByServer(harness_, fetched, fetch));
   uint64_t length = client->ReadU64();
-  ASSERT_EQ(length, mail.MessageBytes().size());
-  EXPECT_EQ(client->Read(length), mail.MessageBytes());
+  ASSERT_EQ(length, stored.size());
+  EXPECT_EQ(client->Read(length), stored);
 
   std::string remove = DeleteRequest(mail.ExpectedId());
   client->Send(remove);

@@ -251,4 +251,59 @@ asio::awaitable<absl::Status> FakeMailboxes::Delete(std::string mailbox,
   co_return error::NotFound(absl::StrCat("no message ", message_id));
 }
 
+std::vector<OutboundMail> FakeRelay::Queued() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return queued_;
+}
+
+void FakeRelay::SetEnqueueError(std::optional<absl::Status> status) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  enqueue_error_ = std::move(status);
+}
+
+void FakeRelay::AddForeignKey(const std::string& domain, const std::string& account,
+                              std::string public_key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  keys_[account + "@" + domain] = std::move(public_key);
+}
+
+void FakeRelay::SetFetchError(std::optional<absl::Status> status) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  fetch_error_ = std::move(status);
+}
+
+std::vector<std::string> FakeRelay::Fetches() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return fetches_;
+}
+
+asio::awaitable<absl::StatusOr<EnqueueReceipt>> FakeRelay::Enqueue(OutboundMail& mail) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (enqueue_error_.has_value()) co_return *enqueue_error_;
+  EnqueueReceipt receipt;
+  for (const OutboundMail& queued : queued_) {
+    if (queued.message_id == mail.message_id) receipt.duplicate = true;
+  }
+  receipt.queued_unix_ms = 1700000000000;
+  // A copy: Enqueue only borrows the caller's bytes (see OutboundMail).
+  if (!receipt.duplicate) queued_.push_back(mail);
+  co_return receipt;
+}
+
+asio::awaitable<absl::StatusOr<ForeignKey>> FakeRelay::FetchKey(std::string domain,
+                                                                std::string account) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const std::string address = account + "@" + domain;
+  fetches_.push_back(address);
+  if (fetch_error_.has_value()) co_return *fetch_error_;
+  auto found = keys_.find(address);
+  if (found == keys_.end()) {
+    co_return error::NotFound(absl::StrCat(address, " has no key"));
+  }
+  ForeignKey key;
+  key.public_key = found->second;
+  key.server_public_key = std::string(32, 's');
+  co_return key;
+}
+
 }  // namespace cmtp::gateway::testing

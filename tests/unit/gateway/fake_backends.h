@@ -1,4 +1,4 @@
-// In-memory KeyDirectory and Mailboxes for gateway tests. They answer at
+// In-memory KeyDirectory, Mailboxes and Relay for gateway tests. They answer at
 // once, check proofs with real Ed25519 keys as the keyserver would, and
 // record what they were asked so tests can check what reached the backends.
 #ifndef CMTP_TESTS_UNIT_GATEWAY_FAKE_BACKENDS_H_
@@ -93,6 +93,33 @@ class FakeMailboxes : public Mailboxes {
   bool hold_puts_ = false;
   int puts_in_progress_ = 0;
   int64_t next_arrival_ms_ = 1700000000000;
+};
+
+class FakeRelay : public Relay {
+ public:
+  // What Enqueue was given, in order (a copy of each message).
+  std::vector<OutboundMail> Queued();
+  void SetEnqueueError(std::optional<absl::Status> status);
+
+  // The key FetchKey returns for account@domain (account "" for the
+  // server's own key); anything else is NotFound.
+  void AddForeignKey(const std::string& domain, const std::string& account,
+                     std::string public_key);
+  void SetFetchError(std::optional<absl::Status> status);
+  // Every FetchKey as "account@domain".
+  std::vector<std::string> Fetches();
+
+  asio::awaitable<absl::StatusOr<EnqueueReceipt>> Enqueue(OutboundMail& mail) override;
+  asio::awaitable<absl::StatusOr<ForeignKey>> FetchKey(std::string domain,
+                                                       std::string account) override;
+
+ private:
+  std::mutex mutex_;
+  std::vector<OutboundMail> queued_;
+  std::optional<absl::Status> enqueue_error_;
+  std::map<std::string, std::string> keys_;  // "account@domain" -> key
+  std::optional<absl::Status> fetch_error_;
+  std::vector<std::string> fetches_;
 };
 
 }  // namespace cmtp::gateway::testing

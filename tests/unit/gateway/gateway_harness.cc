@@ -32,8 +32,12 @@ GatewayHarness::GatewayHarness(HarnessOptions options)
   absl::StatusOr<crypto::KeyPair> gateway_key =
       crypto::KeyPairFromSecretKey(server_key_.secret_key.view());
   if (!gateway_key.ok()) std::abort();
-  gateway_ = std::make_unique<GatewayContext>(options_.domain, std::move(*gateway_key),
-                                              *keys_, mailboxes_, recipients_);
+  LogStamping stamping;
+  stamping.max_log = options_.listener.session.limits.max_log;
+  stamping.now_unix_ms = [when = options_.now_unix_ms] { return when; };
+  gateway_ = std::make_unique<GatewayContext>(
+      options_.domain, std::move(*gateway_key), *keys_, mailboxes_, recipients_,
+      options_.with_relay ? &relay_ : nullptr, std::move(stamping));
   listener_ = std::make_unique<Listener>(io_, options_.listener, *gateway_);
   if (absl::Status bound = listener_->Bind(); !bound.ok()) {
     std::fprintf(stderr, "harness: %s\n", std::string(bound.message()).c_str());

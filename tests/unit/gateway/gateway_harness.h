@@ -21,6 +21,10 @@ struct HarnessOptions {
   std::string domain = "hawaii.edu";
   ListenerOptions listener = DefaultListener();
   int threads = 1;
+  // Without a relay the gateway refuses foreign mail and keys.
+  bool with_relay = false;
+  // The clock of the log entries the gateway appends.
+  int64_t now_unix_ms = 1700000000000;
 
   static ListenerOptions DefaultListener() {
     ListenerOptions options;
@@ -42,6 +46,7 @@ class GatewayHarness {
   const crypto::KeyPair& server_key() const { return server_key_; }
   FakeKeyDirectory& keys() { return *keys_; }
   FakeMailboxes& mailboxes() { return mailboxes_; }
+  FakeRelay& relay() { return relay_; }
   Listener& listener() { return *listener_; }
   size_t sessions() const { return listener_->session_count(); }
 
@@ -53,6 +58,7 @@ class GatewayHarness {
   crypto::KeyPair server_key_;
   std::unique_ptr<FakeKeyDirectory> keys_;
   FakeMailboxes mailboxes_;
+  FakeRelay relay_;
   RecipientCache recipients_;
   std::unique_ptr<GatewayContext> gateway_;
   asio::io_context io_;

@@ -28,6 +28,7 @@ TEST(GatewayOptionsTest, DefaultsFollowDocsServices) {
   EXPECT_EQ(options->domain, "localhost");
   EXPECT_EQ(options->keyserver, "127.0.0.1:7001");
   EXPECT_EQ(options->mailstore, "127.0.0.1:7002");
+  EXPECT_EQ(options->relay, "") << "no relay unless one is configured";
   EXPECT_EQ(options->server_key_file, "server.key");
   EXPECT_EQ(options->listener.session.limits.max_message, 33554432u);
   EXPECT_EQ(options->listener.session.limits.max_log, 65536u);
@@ -43,16 +44,19 @@ TEST(GatewayOptionsTest, DefaultsFollowDocsServices) {
 
 TEST(GatewayOptionsTest, FlagsAndEnvironment) {
   setenv("CMTP_IDLE_TIMEOUT_SECONDS", "7", 1);
+  setenv("CMTP_RELAY", "127.0.0.1:7003", 1);
   absl::StatusOr<GatewayOptions> options =
       Parse({"--port", "0", "--domain=hawaii.edu", "--max-message-bytes", "1000",
              "--threads", "3"});
   unsetenv("CMTP_IDLE_TIMEOUT_SECONDS");
+  unsetenv("CMTP_RELAY");
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->listener.port, 0);
   EXPECT_EQ(options->domain, "hawaii.edu");
   EXPECT_EQ(options->listener.session.limits.max_message, 1000u);
   EXPECT_EQ(options->threads, 3);
   EXPECT_EQ(options->listener.session.idle_timeout, std::chrono::seconds(7));
+  EXPECT_EQ(options->relay, "127.0.0.1:7003");
 }
 
 TEST(GatewayOptionsTest, RejectsValuesOutOfRange) {

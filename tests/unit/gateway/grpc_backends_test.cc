@@ -1,4 +1,4 @@
-// GrpcKeyDirectory and GrpcMailboxes against in-process gRPC services:
+// GrpcKeyDirectory, GrpcMailboxes and GrpcRelay against in-process gRPC services:
 // translation both ways, errors, deadlines, and resumption on the caller's
 // executor.
 #include "services/gateway/grpc_backends.h"
@@ -121,6 +121,37 @@ class FakeMailStoreService final : public v1::MailStore::Service {
   v1::PutRequest last_put;
 };
 
+class FakeRelayService final : public v1::Relay::Service {
+ public:
+  grpc::Status Enqueue(grpc::ServerContext*, const v1::EnqueueRequest* request,
+                       v1::EnqueueResponse* response) override {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (request->dst_domain() == "full.test") {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "queue full");
+    }
+    last_enqueue = *request;
+    response->set_duplicate(request->message_id() == "seen");
+    response->set_queued_unix_ms(4321);
+    return grpc::Status::OK;
+  }
+  grpc::Status FetchKey(grpc::ServerContext*, const v1::FetchKeyRequest* request,
+                        v1::FetchKeyResponse* response) override {
+    if (request->domain() == "broken.test") {
+      response->set_public_key("short");
+      return grpc::Status::OK;
+    }
+    if (request->account() != "dave" && !request->account().empty()) {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "no key for that account");
+    }
+    response->set_public_key(std::string(32, request->account().empty() ? 's' : 'd'));
+    response->set_server_public_key(std::string(32, 's'));
+    return grpc::Status::OK;
+  }
+
+  std::mutex mutex;
+  v1::EnqueueRequest last_enqueue;
+};
+
 class GatewayGrpcBackendsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -129,11 +160,13 @@ class GatewayGrpcBackendsTest : public ::testing::Test {
     builder.SetMaxReceiveMessageSize(64 << 20);
     builder.RegisterService(&keyserver_);
     builder.RegisterService(&mailstore_);
+    builder.RegisterService(&relay_service_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     auto channel = rpc::MakeChannel("127.0.0.1:" + std::to_string(port_), 64 << 20);
     keys_ = std::make_unique<GrpcKeyDirectory>(channel, milliseconds(150));
     mailboxes_ = std::make_unique<GrpcMailboxes>(channel, milliseconds(2000));
+    relay_ = std::make_unique<GrpcRelay>(channel, milliseconds(2000));
   }
   void TearDown() override {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
@@ -152,9 +185,11 @@ class GatewayGrpcBackendsTest : public ::testing::Test {
   int port_ = 0;
   FakeKeyServerService keyserver_;
   FakeMailStoreService mailstore_;
+  FakeRelayService relay_service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<GrpcKeyDirectory> keys_;
   std::unique_ptr<GrpcMailboxes> mailboxes_;
+  std::unique_ptr<GrpcRelay> relay_;
 };
 
 TEST_F(GatewayGrpcBackendsTest, PutSendsTheDeliveryAndHandsTheBytesBack) {
@@ -172,6 +207,64 @@ TEST_F(GatewayGrpcBackendsTest, PutSendsTheDeliveryAndHandsTheBytesBack) {
   EXPECT_EQ(mailstore_.last_put.mailbox(), "bob");
   EXPECT_EQ(mailstore_.last_put.src_domain(), "hawaii.edu");
   EXPECT_TRUE(mailstore_.last_put.blob() == blob);
+}
+
+TEST_F(GatewayGrpcBackendsTest, EnqueueSendsTheMailAndHandsTheBytesBack) {
+  const std::string message(2 << 20, 'q');
+  OutboundMail mail{"0123456789abcdef0123456789abcdef",
+                    message,
+                    "bob",
+                    "beta.test",
+                    "alice",
+                    "alpha.test",
+                    "req-1"};
+  absl::StatusOr<EnqueueReceipt> receipt = Run(relay_->Enqueue(mail));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_FALSE(receipt->duplicate);
+  EXPECT_EQ(receipt->queued_unix_ms, 4321);
+  EXPECT_TRUE(mail.message == message);  // borrowed, returned intact
+  {
+    std::lock_guard<std::mutex> lock(relay_service_.mutex);
+    const v1::EnqueueRequest& sent = relay_service_.last_enqueue;
+    EXPECT_EQ(sent.message_id(), "0123456789abcdef0123456789abcdef");
+    EXPECT_TRUE(sent.message() == message);
+    EXPECT_EQ(sent.dst_account(), "bob");
+    EXPECT_EQ(sent.dst_domain(), "beta.test");
+    EXPECT_EQ(sent.src_account(), "alice");
+    EXPECT_EQ(sent.src_domain(), "alpha.test");
+    EXPECT_EQ(sent.request_id(), "req-1");
+  }
+  OutboundMail again{"seen", "m", "bob", "beta.test", "alice", "alpha.test", ""};
+  absl::StatusOr<EnqueueReceipt> duplicate = Run(relay_->Enqueue(again));
+  ASSERT_TRUE(duplicate.ok());
+  EXPECT_TRUE(duplicate->duplicate);
+
+  OutboundMail refused{"x", "m", "bob", "full.test", "alice", "alpha.test", ""};
+  absl::StatusOr<EnqueueReceipt> full = Run(relay_->Enqueue(refused));
+  EXPECT_TRUE(absl::IsResourceExhausted(full.status()));
+  EXPECT_EQ(full.status().message(), "queue full");
+  EXPECT_EQ(refused.message, "m");
+}
+
+TEST_F(GatewayGrpcBackendsTest, FetchKeyTranslatesAndChecksTheKey) {
+  auto dave = Run(relay_->FetchKey("beta.test", "dave"));
+  ASSERT_TRUE(dave.ok()) << dave.status();
+  EXPECT_EQ(dave->public_key, std::string(32, 'd'));
+  EXPECT_EQ(dave->server_public_key, std::string(32, 's'));
+  auto server = Run(relay_->FetchKey("beta.test", ""));
+  ASSERT_TRUE(server.ok());
+  EXPECT_EQ(server->public_key, std::string(32, 's'));
+  auto nobody = Run(relay_->FetchKey("beta.test", "nobody"));
+  EXPECT_TRUE(absl::IsNotFound(nobody.status()));
+  auto broken = Run(relay_->FetchKey("broken.test", "dave"));
+  EXPECT_TRUE(absl::IsUnavailable(broken.status())) << broken.status();
+}
+
+TEST_F(GatewayGrpcBackendsTest, UnreachableRelayIsNamed) {
+  GrpcRelay nowhere(rpc::MakeChannel("127.0.0.1:1"), milliseconds(500));
+  auto key = Run(nowhere.FetchKey("beta.test", "dave"));
+  EXPECT_TRUE(absl::IsUnavailable(key.status())) << key.status();
+  EXPECT_TRUE(std::string(key.status().message()).starts_with("relay unavailable: "));
 }
 
 TEST_F(GatewayGrpcBackendsTest, ListGetDelete) {

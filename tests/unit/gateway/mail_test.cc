@@ -19,6 +19,12 @@ HarnessOptions SmallLimits() {
   return options;
 }
 
+// This gateway's log entry for the message `id`.
+std::string EntryOf(const GatewayHarness& harness, const std::string& id) {
+  return ExpectedLogEntry(harness.domain(), HarnessOptions().now_unix_ms, id,
+                          harness.server_key().secret_key.view());
+}
+
 class GatewayMailTest : public ::testing::Test {
  protected:
   GatewayMailTest() : harness_(SmallLimits()) {}
@@ -40,7 +46,9 @@ TEST_F(GatewayMailTest, LocalDeliveryIsAcknowledgedWithASignedReceipt) {
 
   auto stored = harness_.mailboxes().Messages("bob");
   ASSERT_EQ(stored.size(), 1u);
-  EXPECT_EQ(stored[0].blob, mail.MessageBytes());
+  // Stored with this server's signed entry appended to the log.
+  EXPECT_EQ(stored[0].blob,
+            WithLogEntry(mail.MessageBytes(), EntryOf(harness_, mail.ExpectedId())));
   EXPECT_EQ(stored[0].meta.message_id, mail.ExpectedId());
   EXPECT_EQ(stored[0].meta.src_account, "alice");
   EXPECT_EQ(stored[0].meta.src_domain, "hawaii.edu");
@@ -66,7 +74,7 @@ TEST_F(GatewayMailTest, TheReferenceClientsBytesAreAcceptedThenGoodBye) {
 
   auto stored = harness_.mailboxes().Messages("bob");
   ASSERT_EQ(stored.size(), 1u);
-  EXPECT_EQ(stored[0].blob, message);
+  EXPECT_EQ(stored[0].blob, WithLogEntry(message, EntryOf(harness_, status.detail)));
   EXPECT_EQ(stored[0].meta.message_id, status.detail);
 }
 
@@ -85,6 +93,31 @@ TEST_F(GatewayMailTest, ForeignDomainIsRefusedWithTheReason) {
   // A refusal of a whole message leaves the stream in sync.
   client->Send("NOOP\0"s);
   EXPECT_EQ(client->Read(5), "O_O\n\0"s);
+}
+
+TEST_F(GatewayMailTest, TheLogLimitCountsThisServersEntry) {
+  const size_t entry_size = EntryOf(harness_, std::string(32, '0')).size();
+  TestMail fits;
+  fits.log = std::string(512 - entry_size, 'l');  // 512: the harness's limit
+  TestMail too_long = fits;
+  too_long.log.push_back('l');
+
+  auto client = ConnectAndGreet(harness_);
+  client->Send(too_long.Request());
+  ParsedStatus refused = client->ReadStatus();
+  EXPECT_EQ(refused.word, "FAILURE");
+  EXPECT_EQ(refused.detail, "the log would exceed 512 bytes with this server's entry");
+  EXPECT_TRUE(SignedByServer(harness_, refused, too_long.MessageBytes()));
+  EXPECT_EQ(harness_.mailboxes().TotalMessages(), 0u);
+
+  client->Send(fits.Request());
+  ParsedStatus accepted = client->ReadStatus();
+  ASSERT_TRUE(accepted.success()) << accepted.detail;
+  EXPECT_TRUE(SignedByServer(harness_, accepted, fits.MessageBytes()));
+  auto stored = harness_.mailboxes().Messages("bob");
+  ASSERT_EQ(stored.size(), 1u);
+  EXPECT_EQ(stored[0].blob,
+            WithLogEntry(fits.MessageBytes(), EntryOf(harness_, fits.ExpectedId())));
 }
 
 TEST_F(GatewayMailTest, DomainComparesWithoutCase) {
@@ -205,7 +238,8 @@ TEST(GatewayLargeMailTest, MessageOfManyReadChunksArrivesIntact) {
   EXPECT_EQ(status.detail, mail.ExpectedId());
   auto stored = harness.mailboxes().Messages("bob");
   ASSERT_EQ(stored.size(), 1u);
-  EXPECT_TRUE(stored[0].blob == mail.MessageBytes());
+  EXPECT_TRUE(stored[0].blob ==
+              WithLogEntry(mail.MessageBytes(), EntryOf(harness, mail.ExpectedId())));
 }
 
 }  // namespace

@@ -70,6 +70,30 @@ std::string TestRegistration::Request() const {
          xzibit + signature;
 }
 
+std::string WithLogEntry(std::string_view message_bytes, std::string_view entry) {
+  uint64_t log_len = 0;
+  for (int i = 8; i < 16; ++i) {
+    log_len = (log_len << 8) | static_cast<unsigned char>(message_bytes[i]);
+  }
+  size_t log_start = 24;
+  for (int str = 0; str < 4; ++str) log_start = message_bytes.find('\0', log_start) + 1;
+  const size_t log_end = log_start + log_len;
+  return std::string(message_bytes.substr(0, 8)) + U64(log_len + entry.size()) +
+         std::string(message_bytes.substr(16, log_end - 16)) + std::string(entry) +
+         std::string(message_bytes.substr(log_end));
+}
+
+std::string ExpectedLogEntry(std::string_view domain, int64_t unix_ms,
+                             std::string_view message_id,
+                             std::string_view server_secret_key) {
+  const std::string signed_bytes = std::string("CMTP-LOG-1\0accepted\0", 20) +
+                                   Str(domain) + U64(static_cast<uint64_t>(unix_ms)) +
+                                   std::string(message_id);
+  return "CMTP-LOG-1 accepted " + std::string(domain) + " " + std::to_string(unix_ms) +
+         " " + crypto::ToHex(crypto::Sign(server_secret_key, signed_bytes)) +
+         std::string(1, '\0');
+}
+
 std::string ExpectedStatusSignedBytes(bool success, std::string_view request_bytes,
                                       std::string_view detail) {
   return std::string("CMTP-STATUS-1\0", 14) + (success ? "SUCCESS" : "FAILURE") +

@@ -28,6 +28,7 @@ struct TestMail {
 
   // Everything after "MAIL\0".
   std::string MessageBytes() const;
+
   std::string Request() const { return std::string("MAIL\0", 5) + MessageBytes(); }
   // 32 lowercase hex digits: H(message without log and log length)[0..16].
   std::string ExpectedId() const;
@@ -55,6 +56,16 @@ struct TestRegistration {
 // The byte strings the status signature covers, written out from the spec.
 std::string ExpectedStatusSignedBytes(bool success, std::string_view request_bytes,
                                       std::string_view detail);
+
+// `message_bytes` with `entry` appended to the log and log_len updated:
+// what a server stores or queues.
+std::string WithLogEntry(std::string_view message_bytes, std::string_view entry);
+
+// A server's log entry as docs/protocol.md spells it ("The log"), NUL
+// included, signed with `server_secret_key`.
+std::string ExpectedLogEntry(std::string_view domain, int64_t unix_ms,
+                             std::string_view message_id,
+                             std::string_view server_secret_key);
 
 }  // namespace cmtp::gateway::testing
 

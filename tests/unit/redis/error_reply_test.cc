@@ -30,6 +30,19 @@ TEST(RedisErrorReply, TransientStatesAreUnavailable) {
   }
 }
 
+TEST(RedisErrorReply, NotMasterErrorsAreTheOnesOfAServerThatIsNoMaster) {
+  for (const char* text : {"READONLY You can't write against a read only replica.",
+                           "LOADING Redis is loading the dataset in memory",
+                           "MASTERDOWN Link with MASTER is down"}) {
+    EXPECT_TRUE(IsNotMasterError(ErrorReplyStatus(text))) << text;
+  }
+  for (const char* text : {"BUSY Redis is busy running a script", "NOREPLICAS Not enough",
+                           "OOM command not allowed", "ERR READONLY in the text"}) {
+    EXPECT_FALSE(IsNotMasterError(ErrorReplyStatus(text))) << text;
+  }
+  EXPECT_FALSE(IsNotMasterError(absl::UnavailableError("READONLY without the prefix")));
+}
+
 TEST(RedisErrorReply, IsRedisErrorIgnoresOtherStatuses) {
   EXPECT_FALSE(IsRedisError(absl::OkStatus(), "NOSCRIPT"));
   EXPECT_FALSE(IsRedisError(absl::NotFoundError("redis: NOSCRIPT x"), "NOSCRIPT"));

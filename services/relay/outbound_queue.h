@@ -1,0 +1,152 @@
+// The durable outbound queue in Redis, shared by every relay replica
+// (docs/services.md, "relay"):
+//   cmtp:relay:msg:<id>  hash: message bytes, envelope, queued_ms, attempts,
+//                        last_error, and the failure notice once one is built
+//   cmtp:relay:due       sorted set: id -> next attempt (unix ms)
+// Every state change is one Lua script, so a crash between two steps never
+// leaves half a change. Claiming pushes a message's score to the end of a
+// lease instead of removing it: a relay killed mid-delivery loses nothing,
+// its messages come due again when their leases end.
+//
+// The queue stores and schedules; what a failure means (backoff, lifetime,
+// failure notices) is decided by QueueProcessor.
+#ifndef CMTP_SERVICES_RELAY_OUTBOUND_QUEUE_H_
+#define CMTP_SERVICES_RELAY_OUTBOUND_QUEUE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "lib/redis/client.h"
+
+namespace cmtp::relay {
+
+// A message to queue; the views must live for the call.
+struct NewMessage {
+  std::string_view message_id;
+  std::string_view message;  // the message bytes, this hop's log entry included
+  std::string_view dst_account;
+  std::string_view dst_domain;
+  std::string_view src_account;
+  std::string_view src_domain;
+  std::string_view request_id;
+};
+
+struct EnqueueResult {
+  bool duplicate = false;  // the id was queued already; nothing was stored
+  int64_t queued_ms = 0;   // when the first enqueue of this id happened
+};
+
+// What the queue knows about a message, without its bytes.
+struct QueuedMessageInfo {
+  std::string message_id;
+  std::string dst_account;
+  std::string dst_domain;
+  std::string src_account;
+  std::string src_domain;
+  std::string request_id;
+  uint64_t size = 0;
+  int64_t queued_ms = 0;
+  int64_t next_attempt_ms = 0;  // while claimed: the end of the lease
+  uint32_t attempts = 0;
+  std::string last_error;
+  // Not empty once delivery was given up: the failure notice is on its way.
+  std::string bounce_reason;
+};
+
+// A message with its bytes, as a worker processes it.
+struct QueuedMessage {
+  QueuedMessageInfo info;
+  std::string message;
+  // The failure notice, once built: kept so a retry after a crash stores the
+  // very same notice (same id) instead of a second one.
+  std::string notice_id;
+  std::string notice;
+};
+
+struct QueueListing {
+  std::vector<QueuedMessageInfo> messages;
+  uint64_t depth = 0;  // everything queued
+};
+
+struct QueueOptions {
+  int64_t lease_ms = 60'000;
+  int wait_replicas = 0;  // replicas Enqueue waits for (Redis WAIT)
+  int wait_timeout_ms = 1000;
+  // Due messages one claim looks at: bounds the script's work when one
+  // saturated destination has a long backlog in front of the others.
+  int claim_scan_limit = 512;
+};
+
+class OutboundQueue {
+ public:
+  // `redis` must outlive the queue. `now_unix_ms` is the wall clock, shared
+  // by every replica through the scores it writes.
+  OutboundQueue(redis::Client& redis, QueueOptions options,
+                std::function<int64_t()> now_unix_ms);
+
+  // Stores the message, due now, once: a second enqueue of the same id stores
+  // nothing and answers duplicate. Returns after Redis has it on disk
+  // (appendfsync always) and, with wait_replicas, on that many replicas
+  // (Unavailable otherwise: the message is queued, a retry is a duplicate).
+  absl::StatusOr<EnqueueResult> Enqueue(const NewMessage& message) const;
+
+  // Claims up to `max_messages` due messages for `lease_ms`, oldest due
+  // first, skipping destinations that already have `max_per_destination`
+  // messages in progress here (`busy`: domain -> in progress, plus those
+  // claimed by this call).
+  absl::StatusOr<std::vector<QueuedMessageInfo>> Claim(
+      size_t max_messages, const std::map<std::string, int>& busy,
+      int max_per_destination) const;
+
+  // The message with its bytes; nullopt when it is no longer queued.
+  absl::StatusOr<std::optional<QueuedMessage>> Load(std::string_view message_id) const;
+  // Its metadata only; nullopt when it is not queued.
+  absl::StatusOr<std::optional<QueuedMessageInfo>> Get(std::string_view message_id) const;
+  // Messages in due order, those for `domain` only when it is not empty.
+  absl::StatusOr<QueueListing> List(std::string_view domain, size_t limit) const;
+  absl::StatusOr<uint64_t> Depth() const;
+
+  // Removes the message (delivered, dropped or bounced). False when it was
+  // not queued (another worker finished it first).
+  absl::StatusOr<bool> Remove(std::string_view message_id) const;
+  // After a failed attempt: records `attempts` and `last_error` and makes it
+  // due at `next_attempt_ms`. False when it is no longer queued.
+  absl::StatusOr<bool> Reschedule(std::string_view message_id, uint32_t attempts,
+                                  std::string_view last_error,
+                                  int64_t next_attempt_ms) const;
+  // Delivery is given up: every later claim goes straight to the failure
+  // notice. The first reason recorded stays. False when no longer queued.
+  absl::StatusOr<bool> MarkBouncing(std::string_view message_id, std::string_view reason,
+                                    uint32_t attempts) const;
+  // Keeps the built failure notice with the message, unless one is kept
+  // already: returns the id of the notice to store (the earlier one then),
+  // nullopt when the message is no longer queued.
+  absl::StatusOr<std::optional<std::string>> SaveNotice(std::string_view message_id,
+                                                        std::string_view notice_id,
+                                                        std::string_view notice) const;
+  // A claimed message that will not be worked on after all (shutdown): due
+  // now again. False when it is no longer queued.
+  absl::StatusOr<bool> Release(std::string_view message_id) const;
+  // Makes one message (or, with an empty id, every message) due now, except
+  // those being delivered right now. Returns how many were rescheduled;
+  // NotFound for an id that is not queued.
+  absl::StatusOr<uint64_t> RetryNow(std::string_view message_id) const;
+
+  const QueueOptions& options() const { return options_; }
+
+ private:
+  redis::Client& redis_;
+  const QueueOptions options_;
+  const std::function<int64_t()> now_unix_ms_;
+};
+
+}  // namespace cmtp::relay
+
+#endif  // CMTP_SERVICES_RELAY_OUTBOUND_QUEUE_H_

@@ -1,0 +1,222 @@
+#include "services/relay/relay_core.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "lib/common/errors.h"
+#include "lib/common/strings.h"
+#include "lib/crypto/sodium.h"
+#include "lib/wire/limits.h"
+#include "lib/wire/message_id.h"
+#include "lib/wire/message_parser.h"
+
+namespace cmtp::relay {
+namespace {
+
+constexpr size_t kMaxStr = 255;
+
+// Generous limits for a message our own gateway accepted under its limits:
+// the queue only checks that the bytes are one well-formed message.
+wire::Limits QueueLimits() {
+  wire::Limits limits;
+  limits.max_log = 16ull << 20;
+  limits.max_message = 1ull << 30;
+  limits.max_attachments = 1u << 16;
+  return limits;
+}
+
+absl::Status ValidateAccount(std::string_view account) {
+  if (account.empty() || account.size() > kMaxStr) {
+    return error::InvalidInput("an account name is 1 to 255 bytes");
+  }
+  for (char c : account) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return error::InvalidInput("an account name has no control characters");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateMessageId(std::string_view message_id) {
+  if (!wire::IsMessageId(message_id)) {
+    return error::InvalidInput(
+        absl::StrCat("\"", ToAbsl(message_id), "\" is not a message id (32 hex digits)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Mismatch(std::string_view field, std::string_view request,
+                      std::string_view message) {
+  return error::InvalidInput(absl::StrCat("the request's ", ToAbsl(field), " \"",
+                                          ToAbsl(request), "\" is not the message's \"",
+                                          ToAbsl(message), "\""));
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> NormalizeDomain(std::string_view domain) {
+  if (domain.empty() || domain.size() > kMaxStr) {
+    return error::InvalidInput("a domain is 1 to 255 bytes");
+  }
+  std::string lowered = absl::AsciiStrToLower(ToAbsl(domain));
+  for (char c : lowered) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') {
+      return error::InvalidInput(absl::StrCat(
+          "\"", ToAbsl(domain), "\" is not a domain name (letters, digits, '-', '.')"));
+    }
+  }
+  return lowered;
+}
+
+RelayCore::RelayCore(Parts parts, const RelayOptions& options,
+                     std::function<void()> on_new_work)
+    : parts_(parts), options_(options), on_new_work_(std::move(on_new_work)) {}
+
+absl::StatusOr<EnqueueResult> RelayCore::Enqueue(const NewMessage& message) {
+  if (absl::Status valid = ValidateMessageId(message.message_id); !valid.ok()) {
+    return valid;
+  }
+  absl::StatusOr<wire::MailMessage> parsed =
+      wire::ParseMessage(message.message, QueueLimits());
+  if (!parsed.ok()) {
+    return error::InvalidInput(absl::StrCat("the message bytes are not a MAIL message: ",
+                                            parsed.status().message()));
+  }
+  const wire::MailHeader& header = parsed->header;
+  const std::string actual_id = wire::MessageId(*parsed);
+  if (actual_id != message.message_id) {
+    return Mismatch("message id", message.message_id, actual_id);
+  }
+  const std::pair<std::string_view, std::string_view> fields[] = {
+      {message.dst_account, header.dst_account},
+      {message.dst_domain, header.dst_domain},
+      {message.src_account, header.src_account},
+      {message.src_domain, header.src_domain}};
+  const char* names[] = {"destination account", "destination domain", "source account",
+                         "source domain"};
+  for (size_t i = 0; i < std::size(fields); ++i) {
+    if (fields[i].first != fields[i].second) {
+      return Mismatch(names[i], fields[i].first, fields[i].second);
+    }
+  }
+  absl::StatusOr<std::string> destination = NormalizeDomain(header.dst_domain);
+  if (!destination.ok()) return destination.status();
+  if (*destination == options_.domain) {
+    return error::InvalidInput(
+        absl::StrCat(*destination, " is our own domain: deliver it locally"));
+  }
+  if (absl::AsciiStrToLower(header.src_domain) != options_.domain) {
+    // Failure notices go to the sender's mailbox here; and we are no open relay.
+    return error::PermissionDenied(absl::StrCat("the sender's domain ", header.src_domain,
+                                                " is not ours (", options_.domain, ")"));
+  }
+  NewMessage normalized = message;
+  normalized.dst_domain = *destination;
+  absl::StatusOr<EnqueueResult> queued = parts_.queue.Enqueue(normalized);
+  if (!queued.ok()) return queued;
+  std::fprintf(stderr, "relay: %s from %s@%s to %s@%s (request %s): %s\n",
+               std::string(message.message_id).c_str(), header.src_account.c_str(),
+               header.src_domain.c_str(), header.dst_account.c_str(),
+               destination->c_str(), std::string(message.request_id).c_str(),
+               queued->duplicate ? "queued already" : "queued");
+  if (!queued->duplicate && on_new_work_) on_new_work_();
+  return queued;
+}
+
+absl::StatusOr<FetchedKey> RelayCore::FetchKey(std::string_view domain,
+                                               std::string_view account) {
+  absl::StatusOr<std::string> normalized = NormalizeDomain(domain);
+  if (!normalized.ok()) return normalized.status();
+  if (*normalized == options_.domain) {
+    return error::InvalidInput(
+        absl::StrCat(*normalized, " is our own domain: its keys are the keyserver's"));
+  }
+  if (!account.empty()) {
+    if (absl::Status valid = ValidateAccount(account); !valid.ok()) return valid;
+  }
+  return parts_.keys.Fetch(*normalized, account);
+}
+
+absl::StatusOr<QueueListing> RelayCore::ListQueue(std::string_view domain, size_t limit) {
+  std::string normalized;
+  if (!domain.empty()) {
+    absl::StatusOr<std::string> valid = NormalizeDomain(domain);
+    if (!valid.ok()) return valid.status();
+    normalized = *std::move(valid);
+  }
+  if (limit == 0) limit = kDefaultListLimit;
+  return parts_.queue.List(normalized, std::min(limit, kMaxListLimit));
+}
+
+absl::StatusOr<QueuedMessageInfo> RelayCore::GetQueued(std::string_view message_id) {
+  if (absl::Status valid = ValidateMessageId(message_id); !valid.ok()) return valid;
+  absl::StatusOr<std::optional<QueuedMessageInfo>> info = parts_.queue.Get(message_id);
+  if (!info.ok()) return info.status();
+  if (!info->has_value()) {
+    return error::NotFound(absl::StrCat("no queued message ", ToAbsl(message_id)));
+  }
+  return **std::move(info);
+}
+
+absl::StatusOr<uint64_t> RelayCore::RetryNow(std::string_view message_id) {
+  if (!message_id.empty()) {
+    if (absl::Status valid = ValidateMessageId(message_id); !valid.ok()) return valid;
+  }
+  absl::StatusOr<uint64_t> rescheduled = parts_.queue.RetryNow(message_id);
+  if (rescheduled.ok() && *rescheduled > 0 && on_new_work_) on_new_work_();
+  return rescheduled;
+}
+
+absl::Status RelayCore::Drop(std::string_view message_id, bool notify_sender) {
+  if (absl::Status valid = ValidateMessageId(message_id); !valid.ok()) return valid;
+  absl::Status not_queued =
+      error::NotFound(absl::StrCat("no queued message ", ToAbsl(message_id)));
+  if (!notify_sender) {
+    absl::StatusOr<bool> removed = parts_.queue.Remove(message_id);
+    if (!removed.ok()) return removed.status();
+    return *removed ? absl::OkStatus() : not_queued;
+  }
+  absl::StatusOr<std::optional<QueuedMessage>> message = parts_.queue.Load(message_id);
+  if (!message.ok()) return message.status();
+  if (!message->has_value()) return not_queued;
+  const QueuedMessageInfo& info = (*message)->info;
+  std::string reason = info.bounce_reason;
+  if (reason.empty()) {
+    reason = "dropped from the queue by an operator";
+    if (!info.last_error.empty())
+      absl::StrAppend(&reason, "; last error: ", info.last_error);
+  }
+  return parts_.processor.GiveUp(**message, reason, info.attempts);
+}
+
+absl::StatusOr<std::vector<Pin>> RelayCore::ListPins() { return parts_.pins.List(); }
+
+absl::Status RelayCore::Repin(std::string_view domain,
+                              std::string_view server_public_key) {
+  absl::StatusOr<std::string> normalized = NormalizeDomain(domain);
+  if (!normalized.ok()) return normalized.status();
+  absl::Status repinned = parts_.pins.Repin(*normalized, server_public_key);
+  if (repinned.ok()) {
+    if (server_public_key.empty()) {
+      std::fprintf(stderr, "relay: an operator forgot the pin of %s\n",
+                   normalized->c_str());
+    } else {
+      std::fprintf(stderr, "relay: an operator pinned %s to %s\n", normalized->c_str(),
+                   crypto::ToHex(server_public_key).c_str());
+    }
+  }
+  return repinned;
+}
+
+absl::StatusOr<RelayStatsView> RelayCore::Stats() {
+  absl::StatusOr<StatsSnapshot> counters = parts_.stats.Read();
+  if (!counters.ok()) return counters.status();
+  absl::StatusOr<uint64_t> depth = parts_.queue.Depth();
+  if (!depth.ok()) return depth.status();
+  return RelayStatsView{*counters, *depth};
+}
+
+}  // namespace cmtp::relay

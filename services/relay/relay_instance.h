@@ -1,0 +1,71 @@
+// One relay, assembled: every part of the core wired to the others, owned in
+// one place so main and the tests build the relay the same way. The outside
+// world comes in as RelayDependencies (Redis, DNS, our own domain's services,
+// the server key, the clocks).
+#ifndef CMTP_SERVICES_RELAY_RELAY_INSTANCE_H_
+#define CMTP_SERVICES_RELAY_RELAY_INSTANCE_H_
+
+#include <cstdint>
+#include <functional>
+
+#include "lib/crypto/sodium.h"
+#include "lib/redis/client.h"
+#include "services/relay/delivery_engine.h"
+#include "services/relay/discovery.h"
+#include "services/relay/idle_connections.h"
+#include "services/relay/key_cache.h"
+#include "services/relay/key_fetcher.h"
+#include "services/relay/local_services.h"
+#include "services/relay/mail_delivery.h"
+#include "services/relay/outbound_queue.h"
+#include "services/relay/peer_connector.h"
+#include "services/relay/pin_store.h"
+#include "services/relay/queue_processor.h"
+#include "services/relay/relay_core.h"
+#include "services/relay/relay_options.h"
+#include "services/relay/relay_stats.h"
+
+namespace cmtp::relay {
+
+struct RelayDependencies {
+  redis::Client& redis;
+  Discovery& discovery;
+  LocalAccounts& accounts;
+  LocalMailboxes& mailboxes;
+  const crypto::KeyPair& server_key;
+  std::function<int64_t()> wall_now_ms;    // unix ms: queue times, pins, notices
+  std::function<int64_t()> steady_now_ms;  // monotonic: idle connections
+};
+
+class RelayInstance {
+ public:
+  // Every dependency must outlive the instance. The engine is not started.
+  RelayInstance(RelayDependencies dependencies, RelayOptions options);
+
+  RelayCore& core() { return core_; }
+  DeliveryEngine& engine() { return engine_; }
+  OutboundQueue& queue() { return queue_; }
+  PinStore& pins() { return pins_; }
+  RelayStats& stats() { return stats_; }
+  QueueProcessor& processor() { return processor_; }
+  IdleConnections& idle_connections() { return idle_; }
+  const RelayOptions& options() const { return options_; }
+
+ private:
+  const RelayOptions options_;
+  OutboundQueue queue_;
+  PinStore pins_;
+  KeyCache key_cache_;
+  RelayStats stats_;
+  IdleConnections idle_;
+  PeerConnector connector_;
+  MailDelivery delivery_;
+  QueueProcessor processor_;
+  KeyFetcher key_fetcher_;
+  DeliveryEngine engine_;
+  RelayCore core_;
+};
+
+}  // namespace cmtp::relay
+
+#endif  // CMTP_SERVICES_RELAY_RELAY_INSTANCE_H_

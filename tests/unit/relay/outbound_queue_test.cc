@@ -1,0 +1,248 @@
+// The outbound queue against a real redis-server, with a fake clock:
+// idempotent enqueue, claims and leases, rescheduling, operator actions.
+#include "services/relay/outbound_queue.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "lib/redis/client.h"
+#include "tests/support/redis_server.h"
+#include "tests/unit/relay/relay_test_env.h"
+
+namespace cmtp::relay {
+namespace {
+
+using testing::FakeClock;
+
+constexpr int64_t kLeaseMs = 60'000;
+
+std::string Id(char c) { return std::string(32, c); }
+
+class OutboundQueueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(redis_server_.Start());
+    redis::PoolOptions options;
+    options.address = redis_server_.address();
+    absl::StatusOr<std::unique_ptr<redis::ConnectionPool>> pool =
+        redis::ConnectionPool::Create(options);
+    ASSERT_TRUE(pool.ok()) << pool.status();
+    pool_ = *std::move(pool);
+    QueueOptions queue_options;
+    queue_options.lease_ms = kLeaseMs;
+    queue_ = std::make_unique<OutboundQueue>(*pool_, queue_options, clock_.AsFunction());
+  }
+
+  NewMessage Message(const std::string& id, const std::string& bytes,
+                     const std::string& domain = "beta.test") {
+    ids_[id] = id;
+    bytes_[id] = bytes;
+    domains_[id] = domain;
+    NewMessage message;
+    message.message_id = ids_[id];
+    message.message = bytes_[id];
+    message.dst_account = "bob";
+    message.dst_domain = domains_[id];
+    message.src_account = "alice";
+    message.src_domain = "alpha.test";
+    message.request_id = "r1";
+    return message;
+  }
+
+  std::vector<std::string> ClaimIds(size_t max,
+                                    const std::map<std::string, int>& busy = {},
+                                    int per_destination = 100) {
+    absl::StatusOr<std::vector<QueuedMessageInfo>> claimed =
+        queue_->Claim(max, busy, per_destination);
+    EXPECT_TRUE(claimed.ok()) << claimed.status();
+    std::vector<std::string> ids;
+    if (claimed.ok()) {
+      for (const QueuedMessageInfo& info : *claimed) ids.push_back(info.message_id);
+    }
+    return ids;
+  }
+
+  cmtp::testing::RedisServer redis_server_;
+  std::unique_ptr<redis::ConnectionPool> pool_;
+  FakeClock clock_;
+  std::unique_ptr<OutboundQueue> queue_;
+  // Storage for the views NewMessage holds.
+  std::map<std::string, std::string> ids_, bytes_, domains_;
+};
+
+TEST_F(OutboundQueueTest, EnqueueIsIdempotentByIdAndKeepsTheFirstCopy) {
+  const int64_t first_time = clock_.Now();
+  absl::StatusOr<EnqueueResult> first = queue_->Enqueue(Message(Id('a'), "first bytes"));
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->duplicate);
+  EXPECT_EQ(first->queued_ms, first_time);
+
+  clock_.Advance(5000);
+  absl::StatusOr<EnqueueResult> second = queue_->Enqueue(Message(Id('a'), "other bytes"));
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_TRUE(second->duplicate);
+  EXPECT_EQ(second->queued_ms, first_time);
+
+  absl::StatusOr<std::optional<QueuedMessage>> stored = queue_->Load(Id('a'));
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->message, "first bytes");
+  EXPECT_EQ((*stored)->info.size, 11u);
+  EXPECT_EQ((*stored)->info.attempts, 0u);
+  EXPECT_EQ((*stored)->info.queued_ms, first_time);
+  EXPECT_EQ((*stored)->info.next_attempt_ms, first_time);
+  EXPECT_EQ((*stored)->info.dst_account, "bob");
+  EXPECT_EQ((*stored)->info.src_domain, "alpha.test");
+  EXPECT_EQ((*stored)->info.request_id, "r1");
+  EXPECT_EQ(*queue_->Depth(), 1u);
+}
+
+TEST_F(OutboundQueueTest, AClaimHidesTheMessageUntilItsLeaseEnds) {
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('a'), "m")).ok());
+  EXPECT_EQ(ClaimIds(10), std::vector<std::string>{Id('a')});
+  // Being delivered: nobody else gets it...
+  EXPECT_TRUE(ClaimIds(10).empty());
+  clock_.Advance(kLeaseMs - 1);
+  EXPECT_TRUE(ClaimIds(10).empty());
+  // ...until the worker that claimed it is presumed dead (kill -9).
+  clock_.Advance(1);
+  EXPECT_EQ(ClaimIds(10), std::vector<std::string>{Id('a')});
+  absl::StatusOr<std::optional<QueuedMessageInfo>> info = queue_->Get(Id('a'));
+  ASSERT_TRUE(info.ok() && info->has_value());
+  EXPECT_EQ((*info)->next_attempt_ms, clock_.Now() + kLeaseMs);
+}
+
+TEST_F(OutboundQueueTest, ClaimTakesDueMessagesOnlyOldestFirstAndAtMostTheAskedNumber) {
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('a'), "m")).ok());
+  clock_.Advance(1);
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('b'), "m")).ok());
+  clock_.Advance(1);
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('c'), "m")).ok());
+  ASSERT_TRUE(*queue_->Reschedule(Id('a'), 1, "later", clock_.Now() + 10'000));
+  EXPECT_EQ(ClaimIds(1), std::vector<std::string>{Id('b')});
+  EXPECT_EQ(ClaimIds(5), std::vector<std::string>{Id('c')});
+  clock_.Advance(10'000);
+  EXPECT_EQ(ClaimIds(5), std::vector<std::string>{Id('a')});
+}
+
+TEST_F(OutboundQueueTest, ClaimRespectsThePerDestinationLimit) {
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('a'), "m", "busy.test")).ok());
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('b'), "m", "busy.test")).ok());
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('c'), "m", "busy.test")).ok());
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('d'), "m", "quiet.test")).ok());
+  // busy.test has one delivery in progress already; at most two at once.
+  std::vector<std::string> claimed = ClaimIds(10, {{"busy.test", 1}}, 2);
+  ASSERT_EQ(claimed.size(), 2u);
+  std::map<std::string, int> per_domain;
+  for (const std::string& id : claimed) ++per_domain[domains_[id]];
+  EXPECT_EQ(per_domain["busy.test"], 1);
+  EXPECT_EQ(per_domain["quiet.test"], 1);
+}
+
+TEST_F(OutboundQueueTest, RescheduleRecordsTheFailureAndTheNextAttempt) {
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('a'), "m")).ok());
+  ASSERT_EQ(ClaimIds(1).size(), 1u);
+  absl::StatusOr<bool> rescheduled = queue_->Reschedule(
+      Id('a'), 1, "beta.test: connection refused", clock_.Now() + 60'000);
+  ASSERT_TRUE(rescheduled.ok() && *rescheduled);
+  absl::StatusOr<std::optional<QueuedMessageInfo>> info = queue_->Get(Id('a'));
+  ASSERT_TRUE(info.ok() && info->has_value());
+  EXPECT_EQ((*info)->attempts, 1u);
+  EXPECT_EQ((*info)->last_error, "beta.test: connection refused");
+  EXPECT_EQ((*info)->next_attempt_ms, clock_.Now() + 60'000);
+  // Gone messages are not brought back.
+  ASSERT_TRUE(*queue_->Remove(Id('a')));
+  EXPECT_FALSE(*queue_->Reschedule(Id('a'), 2, "x", clock_.Now()));
+  EXPECT_EQ(*queue_->Depth(), 0u);
+  EXPECT_FALSE(queue_->Get(Id('a'))->has_value());
+}
+
+TEST_F(OutboundQueueTest, RetryNowSkipsMessagesBeingDelivered) {
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('a'), "m")).ok());
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('b'), "m")).ok());
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('c'), "m")).ok());
+  ASSERT_EQ(ClaimIds(3).size(), 3u);
+  ASSERT_TRUE(*queue_->Reschedule(Id('a'), 1, "down", clock_.Now() + 3600'000));
+  ASSERT_TRUE(*queue_->Reschedule(Id('b'), 1, "down", clock_.Now() + 3600'000));
+  // c is still under its lease: a worker is delivering it.
+  EXPECT_EQ(*queue_->RetryNow(""), 2u);
+  EXPECT_EQ(ClaimIds(10).size(), 2u);
+  ASSERT_TRUE(*queue_->Reschedule(Id('a'), 2, "down", clock_.Now() + 3600'000));
+  EXPECT_EQ(*queue_->RetryNow(Id('a')), 1u);
+  EXPECT_EQ(ClaimIds(10), std::vector<std::string>{Id('a')});
+  EXPECT_TRUE(absl::IsNotFound(queue_->RetryNow(Id('f')).status()));
+}
+
+TEST_F(OutboundQueueTest, ReleaseMakesAClaimedMessageDueAgainAtOnce) {
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('a'), "m")).ok());
+  ASSERT_EQ(ClaimIds(1).size(), 1u);
+  ASSERT_TRUE(*queue_->Release(Id('a')));
+  EXPECT_EQ(ClaimIds(1), std::vector<std::string>{Id('a')});
+}
+
+TEST_F(OutboundQueueTest, ListFiltersByDomainAndCountsEverything) {
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('a'), "m", "one.test")).ok());
+  clock_.Advance(1);
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('b'), "mm", "two.test")).ok());
+  clock_.Advance(1);
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('c'), "mmm", "two.test")).ok());
+  absl::StatusOr<QueueListing> all = queue_->List("", 100);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->messages.size(), 3u);
+  EXPECT_EQ(all->messages[0].message_id, Id('a'));
+  EXPECT_EQ(all->depth, 3u);
+  absl::StatusOr<QueueListing> two = queue_->List("two.test", 1);
+  ASSERT_TRUE(two.ok());
+  ASSERT_EQ(two->messages.size(), 1u);
+  EXPECT_EQ(two->messages[0].message_id, Id('b'));
+  EXPECT_EQ(two->messages[0].size, 2u);
+  EXPECT_EQ(two->depth, 3u);
+}
+
+TEST_F(OutboundQueueTest, TheFirstNoticeAndTheFirstReasonAreKept) {
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('a'), "m")).ok());
+  ASSERT_TRUE(*queue_->MarkBouncing(Id('a'), "refused: no such account", 1));
+  ASSERT_TRUE(*queue_->MarkBouncing(Id('a'), "a later reason", 2));
+  absl::StatusOr<std::optional<std::string>> kept =
+      queue_->SaveNotice(Id('a'), Id('n'), "notice one");
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  EXPECT_EQ(**kept, Id('n'));
+  // A second worker built another notice (sealed boxes differ): it loses.
+  kept = queue_->SaveNotice(Id('a'), Id('o'), "notice two");
+  ASSERT_TRUE(kept.ok() && kept->has_value());
+  EXPECT_EQ(**kept, Id('n'));
+  absl::StatusOr<std::optional<QueuedMessage>> loaded = queue_->Load(Id('a'));
+  ASSERT_TRUE(loaded.ok() && loaded->has_value());
+  EXPECT_EQ((*loaded)->info.bounce_reason, "refused: no such account");
+  EXPECT_EQ((*loaded)->info.attempts, 2u);
+  EXPECT_EQ((*loaded)->notice_id, Id('n'));
+  EXPECT_EQ((*loaded)->notice, "notice one");
+  ASSERT_TRUE(*queue_->Remove(Id('a')));
+  EXPECT_FALSE(queue_->SaveNotice(Id('a'), Id('n'), "x")->has_value());
+  EXPECT_FALSE(*queue_->MarkBouncing(Id('a'), "x", 1));
+}
+
+TEST_F(OutboundQueueTest, AQueuedMessageSurvivesARedisKill) {
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('a'), "durable")).ok());
+  redis_server_.KillHard();
+  ASSERT_TRUE(redis_server_.Start());
+  absl::StatusOr<std::optional<QueuedMessage>> loaded = queue_->Load(Id('a'));
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  ASSERT_TRUE(loaded->has_value());
+  EXPECT_EQ((*loaded)->message, "durable");
+}
+
+TEST_F(OutboundQueueTest, WaitingForAMissingReplicaFailsButKeepsTheMessage) {
+  QueueOptions options;
+  options.wait_replicas = 1;
+  options.wait_timeout_ms = 100;
+  OutboundQueue waiting(*pool_, options, clock_.AsFunction());
+  absl::StatusOr<EnqueueResult> queued = waiting.Enqueue(Message(Id('a'), "m"));
+  EXPECT_TRUE(absl::IsUnavailable(queued.status())) << queued.status();
+  EXPECT_EQ(*queue_->Depth(), 1u);
+}
+
+}  // namespace
+}  // namespace cmtp::relay
