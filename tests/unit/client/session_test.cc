@@ -345,7 +345,7 @@ class ReferenceLoginTest : public ::testing::Test {
 
   void StartServer(std::string login_reply) {
     server_ = std::make_unique<FakeCmtpServer>(
-        [this, login_reply](const wire::Command& command) -> std::optional<std::string> {
+        [login_reply](const wire::Command& command) -> std::optional<std::string> {
           if (command.kind == CommandKind::kKeyRequest) {
             return ReadFileOrDie(VectorPath("keyreply_server.bin"));
           }
