@@ -5,11 +5,8 @@
 //   cmtp-bench idle       K idle connections held while one client times M NOOPs
 //
 // Prints a table and, as its last line, the same figures as one JSON object.
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -30,7 +27,7 @@
 #include "lib/client/mail_address.h"
 #include "lib/client/session.h"
 #include "lib/common/config.h"
-#include "lib/common/strings.h"
+#include "lib/common/errors.h"
 #include "lib/crypto/protocol_signatures.h"
 #include "lib/crypto/sodium.h"
 #include "lib/wire/command.h"
@@ -51,6 +48,12 @@ constexpr size_t kPerMessageOverhead = 512;
 [[noreturn]] void Fail(const std::string& message) {
   std::cerr << kProgram << ": " << message << "\n";
   std::exit(1);
+}
+
+// A bad flag: exit 2, like every binary of the suite.
+[[noreturn]] void Usage(const std::string& message) {
+  std::cerr << kProgram << ": " << message << "\n(see --help)\n";
+  std::exit(2);
 }
 
 void Check(const absl::Status& status, const std::string& what) {
@@ -103,7 +106,7 @@ struct Options {
 
 size_t NonNegative(const Config& config, const std::string& name) {
   const int64_t v = config.GetInt(name);
-  if (v < 0) Fail(absl::StrCat("--", name, " must not be negative"));
+  if (v < 0) Usage(absl::StrCat("--", name, " must not be negative"));
   return static_cast<size_t>(v);
 }
 
@@ -171,28 +174,31 @@ Options ParseOptions(int argc, char** argv) {
        {"connections", "count", "size", "warmup", "idle", "pid", "duration-seconds",
         "io-timeout-seconds", "connect-timeout-seconds", "max-pending-connects",
         "build-threads", "max-prebuild-mib", "delivery-timeout-seconds"}) {
-    Check(config.ValidateInt(name), "bad flag");
+    if (absl::Status s = config.ValidateInt(name); !s.ok())
+      Usage(std::string(s.message()));
   }
-  Check(config.ValidateBool("register-sender"), "bad flag");
+  if (absl::Status s = config.ValidateBool("register-sender"); !s.ok()) {
+    Usage(std::string(s.message()));
+  }
 
   Options o;
   if (config.positional().size() != 1) {
-    Fail("give exactly one mode: mail, keyrequest or idle (see --help)");
+    Usage("give exactly one mode: mail, keyrequest or idle (see --help)");
   }
   o.mode = config.positional()[0];
   if (o.mode != "mail" && o.mode != "keyrequest" && o.mode != "idle") {
-    Fail(absl::StrCat("unknown mode \"", o.mode, "\": mail, keyrequest or idle"));
+    Usage(absl::StrCat("unknown mode \"", o.mode, "\": mail, keyrequest or idle"));
   }
   absl::StatusOr<client::Endpoint> server = client::ParseEndpoint(config.Get("server"));
-  Check(server.status(), "--server");
+  if (!server.ok()) Usage(absl::StrCat("--server: ", server.status().message()));
   o.server = *server;
   o.domain = config.Get("domain");
   o.connections = NonNegative(config, "connections");
   o.count = NonNegative(config, "count");
   o.size = NonNegative(config, "size");
   if (!absl::SimpleAtod(config.Get("rate"), &o.rate) || o.rate < 0) {
-    Fail(absl::StrCat("--rate must be a non-negative number, got \"", config.Get("rate"),
-                      "\""));
+    Usage(absl::StrCat("--rate must be a non-negative number, got \"", config.Get("rate"),
+                       "\""));
   }
   o.warmup = NonNegative(config, "warmup");
   o.to = config.Get("to");
@@ -214,21 +220,22 @@ Options ParseOptions(int argc, char** argv) {
   if (!config.Get("recipient-server").empty()) {
     absl::StatusOr<client::Endpoint> other =
         client::ParseEndpoint(config.Get("recipient-server"));
-    Check(other.status(), "--recipient-server");
+    if (!other.ok())
+      Usage(absl::StrCat("--recipient-server: ", other.status().message()));
     o.recipient_server = *other;
     o.recipient_domain = config.Get("recipient-domain");
-    if (o.recipient_domain.empty()) Fail("--recipient-server needs --recipient-domain");
+    if (o.recipient_domain.empty()) Usage("--recipient-server needs --recipient-domain");
     if (o.recipient_domain == o.domain) {
-      Fail("--recipient-domain must differ from --domain (the sending server's)");
+      Usage("--recipient-domain must differ from --domain (the sending server's)");
     }
-    if (!o.to.empty()) Fail("give --to or --recipient-server, not both");
+    if (!o.to.empty()) Usage("give --to or --recipient-server, not both");
   }
   o.delivery_timeout =
       std::chrono::seconds(NonNegative(config, "delivery-timeout-seconds"));
-  if (o.connections == 0) Fail("--connections must be at least 1");
-  if (o.count == 0) Fail("--count must be at least 1");
-  if (o.duration.count() == 0) Fail("--duration-seconds must be at least 1");
-  if (o.io_timeout.count() == 0) Fail("--io-timeout-seconds must be at least 1");
+  if (o.connections == 0) Usage("--connections must be at least 1");
+  if (o.count == 0) Usage("--count must be at least 1");
+  if (o.duration.count() == 0) Usage("--duration-seconds must be at least 1");
+  if (o.io_timeout.count() == 0) Usage("--io-timeout-seconds must be at least 1");
   return o;
 }
 
@@ -339,8 +346,7 @@ absl::Status AuthenticateSender(const LoadDriver::Exchange& exchange,
       exchange(wire::SerializeCommand(challenge), wire::ReplyKind::kChallenge);
   if (!nonce.ok()) return nonce.status();
   if (nonce->has_status || nonce->challenge.size() != crypto::kChallengeSize) {
-    return absl::UnavailableError(
-        absl::StrCat("CHALLENGE refused: ", nonce->status.detail));
+    return error::Unavailable(absl::StrCat("CHALLENGE refused: ", nonce->status.detail));
   }
   wire::Command auth;
   auth.kind = wire::CommandKind::kAuth;
@@ -353,11 +359,11 @@ absl::Status AuthenticateSender(const LoadDriver::Exchange& exchange,
   absl::StatusOr<wire::Reply> reply = exchange(request, wire::ReplyKind::kStatus);
   if (!reply.ok()) return reply.status();
   if (!reply->has_status || !reply->status.success) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "AUTH as ", accounts.sender.ToString(), " refused: ", reply->status.detail));
+    return error::PermissionDenied(absl::StrCat("AUTH as ", accounts.sender.ToString(),
+                                                " refused: ", reply->status.detail));
   }
   if (!crypto::VerifyStatus(accounts.server_key, reply->status, request)) {
-    return absl::PermissionDeniedError("the AUTH receipt is not signed by the server");
+    return error::CryptoFailure("the AUTH receipt is not signed by the server");
   }
   return absl::OkStatus();
 }
@@ -384,7 +390,7 @@ absl::StatusOr<Clock::time_point> WaitForDeliveries(const client::Endpoint& serv
     seen = list->size();
     if (seen >= expected) return Clock::now();
     if (Clock::now() >= deadline) {
-      return absl::DeadlineExceededError(absl::StrCat(
+      return error::Unavailable(absl::StrCat(
           seen, " of ", expected, " messages delivered to ",
           accounts.recipient.ToString(), " within ",
           std::chrono::duration_cast<std::chrono::seconds>(timeout).count(), " s"));
