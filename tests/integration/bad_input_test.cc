@@ -226,6 +226,32 @@ TEST_F(IntegrationBadInputTest, WrongPasswordForAReferenceAccount) {
   ExpectUnharmed();
 }
 
+TEST_F(IntegrationBadInputTest, MailForAnUnknownAccountIsRefused) {
+  Message m;
+  m.dst_account = "nobody";
+  m.dst_domain = "hawaii.edu";
+  m.src_account = "bob";
+  m.src_domain = "hawaii.edu";
+  m.body = SealTo("hello nobody", alice_pk_);
+  const std::string bytes = SerializeMessage(m);
+  WireClient client;
+  ASSERT_TRUE(client.Connect(suite_->gateway_port()));
+  ASSERT_TRUE(client.Send(std::string("MAIL\0", 5) + bytes));
+  std::optional<StatusReply> status = client.ReadStatus();
+  ASSERT_TRUE(status.has_value()) << suite_->Logs();
+  EXPECT_EQ(status->word, "FAILURE");
+  EXPECT_NE(status->detail.find("nobody"), std::string::npos)
+      << "the reason should name the account: " << status->detail;
+  EXPECT_TRUE(VerifyStatus(*status, server_pk_, bytes));
+  // A well-formed MAIL for an unknown account is not a protocol error: the
+  // session goes on.
+  ASSERT_TRUE(client.Send(std::string("NOOP\0", 5)));
+  std::optional<std::string> noop = client.ReadExact(5);
+  ASSERT_TRUE(noop.has_value());
+  EXPECT_EQ(*noop, std::string("O_O\n\0", 5));
+  ExpectUnharmed();
+}
+
 TEST_F(IntegrationBadInputTest, WrongPasswordForANewAccount) {
   User carol = MakeUser(*suite_, "carol", "carol's good password");
   CommandResult registered = RunCli(*suite_, carol, "register");

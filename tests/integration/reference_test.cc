@@ -127,6 +127,29 @@ TEST_F(IntegrationReferenceTest, KeyRequestsAnswerWithImportedKeys) {
   EXPECT_EQ(*noop, std::string("O_O\n\0", 5));
 }
 
+TEST_F(IntegrationReferenceTest, ImportingTwiceChangesNothing) {
+  // Accounts are hashes; their whole content and the account set must stay.
+  // (Field by field: a rewrite may reorder a hash.)
+  auto snapshot = [this] {
+    std::string out = suite_->redis().Cli({"SCARD", "cmtp:accounts"});
+    for (const char* account : {"cmtp:acct:{alice}", "cmtp:acct:{bob}"}) {
+      for (const char* field : {"public_key", "xzibit", "xzibit_version", "created_ms"}) {
+        absl::StrAppend(&out, suite_->redis().Cli({"HGET", account, field}));
+      }
+    }
+    return out;
+  };
+  const std::string before = snapshot();
+  ASSERT_NE(before.find("2"), std::string::npos) << before;
+  CommandResult again = ImportReference(*suite_);
+  EXPECT_EQ(again.exit_code, 0) << Describe(again) << suite_->Logs();
+  CommandResult list = suite_->Cmtpctl({"accounts", "list"});
+  ASSERT_EQ(list.exit_code, 0) << Describe(list);
+  EXPECT_TRUE(absl::StrContains(list.out, "alice")) << list.out;
+  EXPECT_TRUE(absl::StrContains(list.out, "bob")) << list.out;
+  EXPECT_EQ(snapshot(), before);
+}
+
 TEST_F(IntegrationReferenceTest, AliceLogsInWithHerReferencePassword) {
   const std::string xzibit = ReadFileOrDie(VectorPath("alice.xzibit"));
   // LOGIN for a v1 account with open v1 login: the reference's bytes, the
