@@ -1,6 +1,13 @@
-// Command-line flags with CMTP_* environment fallbacks and --help. Every
-// binary of the suite declares its options here, so the precedence is the
-// same everywhere: flag, then environment, then default.
+// Command-line flags with CMTP_* environment fallbacks, an optional
+// configuration file and --help. Every binary of the suite declares its
+// options here, so the precedence is the same everywhere: flag, then
+// environment, then the file named by --config / CMTP_CONFIG, then default.
+//
+// The file holds `name = value` lines, `name` being a flag's name without the
+// dashes; blank lines and lines starting with # are skipped, and the value is
+// everything after the first '=' with surrounding blanks (and one pair of
+// double quotes around it) removed. An unknown name, a line without '=' or a
+// name given twice is an error naming the file and the line.
 #ifndef CMTP_LIB_COMMON_CONFIG_H_
 #define CMTP_LIB_COMMON_CONFIG_H_
 
@@ -23,10 +30,15 @@ class Config {
   void Add(const std::string& name, const std::string& env,
            const std::string& default_value, const std::string& help);
 
-  // Parses argv. Returns OkStatus, or InvalidArgument for unknown flags or a
-  // missing value. Sets help_requested() for --help / -h. Arguments that are
-  // not flags are kept in positional().
+  // Parses argv, then reads the configuration file if one is named. Returns
+  // OkStatus, or InvalidArgument for unknown flags, a missing value or a bad
+  // file. Sets help_requested() for --help / -h. Arguments that are not flags
+  // are kept in positional().
   absl::Status Parse(int argc, char** argv);
+  // Reads `name = value` lines (see above) from `path` / from `text`, which
+  // `source` names in errors. Values from a later load replace earlier ones.
+  absl::Status LoadFile(const std::string& path);
+  absl::Status LoadText(const std::string& text, const std::string& source);
   bool help_requested() const { return help_requested_; }
   std::string HelpText() const;
 
@@ -52,6 +64,8 @@ class Config {
     std::string help;
     std::string value;
     bool set = false;
+    std::string file_value;
+    bool file_set = false;
   };
   std::string program_;
   std::string summary_;

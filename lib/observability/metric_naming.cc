@@ -83,8 +83,8 @@ absl::Status CheckMetricName(MetricKind kind, std::string_view name) {
 }
 
 const std::vector<std::string>& AllowedLabelNames() {
-  static const std::vector<std::string> names = {"service", "method", "command", "code",
-                                                 "result",  "reason", "kind"};
+  static const std::vector<std::string> names = {"service", "method",  "command", "code",
+                                                 "result",  "outcome", "reason",  "kind"};
   return names;
 }
 

@@ -7,7 +7,7 @@
 //   - values are in base units: seconds and bytes, never milliseconds or
 //     kilobytes (no `_ms`, `_milliseconds`, `_kb`, ... suffix);
 //   - label names come from a short list (service, method, command, code,
-//     result, reason, kind): never a user, account, mailbox, peer or address,
+//     result, outcome, reason, kind): never a user, account, mailbox, peer or address,
 //     which would put personal data into the metrics and give every user
 //     their own time series.
 #ifndef CMTP_LIB_OBSERVABILITY_METRIC_NAMING_H_

@@ -1,5 +1,6 @@
 #include "lib/rpc/server.h"
 
+#include <grpc/grpc.h>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -78,10 +79,18 @@ absl::Status RunServer(const ServerOptions& options,
       std::make_unique<observability::GrpcServerInterceptorFactory>(*metrics, *logger));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   int bound_port = 0;
-  builder.AddListeningPort(options.listen_address, grpc::InsecureServerCredentials(),
+  builder.AddListeningPort(options.listen_address, MakeServerCredentials(options.tls),
                            &bound_port);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.SetMaxSendMessageSize(options.max_message_bytes);
+  if (options.sync_min_pollers > 0) {
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS,
+                                options.sync_min_pollers);
+  }
+  if (options.sync_max_pollers > 0) {
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                                options.sync_max_pollers);
+  }
   for (grpc::Service* service : services) builder.RegisterService(service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || bound_port == 0) {
@@ -89,9 +98,37 @@ absl::Status RunServer(const ServerOptions& options,
                                            options.listen_address));
   }
 
-  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
-  auto set_serving = [&](bool serving) { health->SetServingStatus(serving); };
+  // Kubernetes' gRPC probes speak neither TLS nor mutual TLS: with TLS on,
+  // they get a plaintext port of their own that serves the health service
+  // and nothing else.
+  std::unique_ptr<grpc::Server> health_server;
+  int health_port = 0;
+  if (!options.health_listen_address.empty()) {
+    grpc::ServerBuilder health_builder;
+    health_builder.AddListeningPort(options.health_listen_address,
+                                    grpc::InsecureServerCredentials(), &health_port);
+    health_server = health_builder.BuildAndStart();
+    if (health_server == nullptr || health_port == 0 ||
+        health_server->GetHealthCheckService() == nullptr) {
+      server->Shutdown();
+      server->Wait();
+      return error::Unavailable(absl::StrCat(options.service_name,
+                                             ": cannot serve health on ",
+                                             options.health_listen_address));
+    }
+  }
+  std::vector<grpc::HealthCheckServiceInterface*> healths = {
+      server->GetHealthCheckService()};
+  if (health_server != nullptr) healths.push_back(health_server->GetHealthCheckService());
   std::atomic<bool> stopping{false};
+  // "" is readiness; "liveness" stays SERVING until shutdown, whatever Redis
+  // does, so that a liveness probe never restarts a process over an outage.
+  auto set_serving = [&](bool serving) {
+    for (grpc::HealthCheckServiceInterface* health : healths) {
+      health->SetServingStatus("", serving);
+      health->SetServingStatus(kLivenessService, !stopping.load());
+    }
+  };
   auto probe_once = [&] {
     bool ok = !options.readiness_probe || options.readiness_probe().ok();
     set_serving(ok);
@@ -106,11 +143,25 @@ absl::Status RunServer(const ServerOptions& options,
     }
   });
 
-  logger->Info("listening", {{"port", bound_port}, {"address", options.listen_address}});
+  logger->Info("listening", {{"port", bound_port},
+                             {"address", options.listen_address},
+                             {"tls", DescribeTls(options.tls)}});
   if (options.on_listening) options.on_listening(bound_port);
+  if (health_server != nullptr) {
+    logger->Info("serving health",
+                 {{"port", health_port}, {"address", options.health_listen_address}});
+    if (options.on_health_listening) options.on_health_listening(health_port);
+  }
 
   int received = 0;
   sigwait(&signals, &received);
+  // The process exits soon after the server stops. Were this server's gRPC
+  // reference the last, its release (in ~ServerBuilder) would tear gRPC down
+  // and join its executor threads, one of which may sit up to 10 s in the TCP
+  // backup poller that a large reply's blocked write started: the service then
+  // took ~10 s to exit after "stopped". Holding a reference till exit keeps
+  // that join off the exit path (exit ends the threads anyway).
+  grpc_init();
   logger->Info("shutting down",
                {{"signal", received}, {"grace_seconds", options.shutdown_grace_seconds}});
   stopping.store(true);
@@ -125,6 +176,10 @@ absl::Status RunServer(const ServerOptions& options,
   server->Shutdown(std::chrono::system_clock::now() +
                    std::chrono::seconds(options.shutdown_grace_seconds));
   server->Wait();
+  if (health_server != nullptr) {
+    health_server->Shutdown(std::chrono::system_clock::now());
+    health_server->Wait();
+  }
   prober.join();
   if (metrics_stopper.joinable()) metrics_stopper.join();
   logger->Info("stopped");
@@ -133,7 +188,14 @@ absl::Status RunServer(const ServerOptions& options,
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
                                            int max_message_bytes) {
+  return MakeChannel(target, TlsChannelOptions{}, max_message_bytes);
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
+                                           const TlsChannelOptions& tls,
+                                           int max_message_bytes) {
   grpc::ChannelArguments args;
+  if (!tls.server_name.empty()) args.SetSslTargetNameOverride(tls.server_name);
   args.SetMaxReceiveMessageSize(max_message_bytes);
   args.SetMaxSendMessageSize(max_message_bytes);
   // A restarted service should be reachable again within a second, not after
@@ -147,7 +209,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
   interceptors.push_back(
       std::make_unique<observability::RequestIdClientInterceptorFactory>());
   return grpc::experimental::CreateCustomChannelWithInterceptors(
-      target, grpc::InsecureChannelCredentials(), args, std::move(interceptors));
+      target, MakeChannelCredentials(tls), args, std::move(interceptors));
 }
 
 absl::Status WritePortFile(const std::string& path, int port) {

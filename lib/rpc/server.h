@@ -15,12 +15,24 @@
 #include "absl/status/status.h"
 #include "lib/observability/logger.h"
 #include "lib/observability/metrics.h"
+#include "lib/rpc/tls.h"
 
 namespace cmtp::rpc {
+
+// The health service name that is SERVING for as long as the process runs
+// (until shutdown), whatever readiness says: for liveness probes.
+inline constexpr char kLivenessService[] = "liveness";
 
 struct ServerOptions {
   std::string service_name;    // for logs, e.g. "keyserver"
   std::string listen_address;  // "127.0.0.1:0" picks a free port
+  // Certificates for TLS (and mutual TLS) on that address; default: plaintext.
+  TlsServerOptions tls;
+  // Non-empty ("host:port", port 0: any free port): a second, plaintext port
+  // serving only grpc.health.v1, for probes that cannot do TLS (Kubernetes'
+  // gRPC probes). The main port serves health as well.
+  std::string health_listen_address;
+  std::function<void(int port)> on_health_listening;
   int max_message_bytes = 64 << 20;
   // Called once the server listens, with the bound port (for tests and
   // `make run`, which write it into the state folder).
@@ -34,6 +46,14 @@ struct ServerOptions {
   // Checked periodically and on start; health is SERVING only while it
   // returns OkStatus (e.g. Redis answers PING).
   std::function<absl::Status()> readiness_probe;
+  // The synchronous server's idle polling threads (gRPC's MIN_POLLERS and
+  // MAX_POLLERS; 0: gRPC's own defaults, 1 and 2). With more requests in
+  // flight than MAX_POLLERS, gRPC ends a thread after each request and starts
+  // another for the next (docs/performance.md, "thread churn"): a service
+  // with N concurrent callers should keep about N threads. Idle pollers
+  // cost a stack each and wake every 10 s.
+  int sync_min_pollers = 1;
+  int sync_max_pollers = 32;
 
   // Serve the Prometheus metrics at http://ADDRESS/metrics ("host:port"; port
   // 0: any free port); empty: not served (they are still counted). Every RPC
@@ -60,6 +80,10 @@ absl::Status RunServer(const ServerOptions& options,
 // made on a thread with a current request id (a synchronous handler's)
 // carries that id to the callee (observability/grpc_client_interceptor.h).
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
+                                           int max_message_bytes = 64 << 20);
+// The same over TLS when `tls` is enabled (lib/rpc/tls.h).
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& target,
+                                           const TlsChannelOptions& tls,
                                            int max_message_bytes = 64 << 20);
 
 // Writes `port` to `path` atomically (temp file + rename) when path is not

@@ -14,11 +14,15 @@ For every overlay in k8s/overlays/:
   4. runs the rendered CMTP containers -- their command, args and
      environment exactly as rendered -- as local processes from the build
      folder: Service names become loopback ports, volumes become temporary
-     folders (the server-key Secret a key made with openssl), Redis a local
-     redis-server (plus replicas) with the rendered config's essential
-     settings; executes the rendered readiness and liveness probes; runs a
-     two-user mail exchange with the `cmtp` CLI; then sends SIGTERM and
-     requires every process to exit within its terminationGracePeriodSeconds.
+     folders (the server-key Secret a key made with openssl, a TLS Secret
+     certificates made with `cmtpctl dev-ca`), Redis a local redis-server
+     (plus replicas, plus Sentinels when the overlay has them) with the
+     rendered config's essential settings; every listening flag (gRPC,
+     health, admin, metrics) a free loopback port; executes the rendered
+     readiness and liveness probes; runs a two-user mail exchange with the
+     `cmtp` CLI (and, with mutual TLS, shows a client without a certificate
+     refused); then sends SIGTERM and requires every process to exit within
+     its terminationGracePeriodSeconds.
 
 Usage: check.py [BUILD_DIR]   (default: $CMTP_BUILD_DIR, else build/)
 Exit status 0 when every overlay passes; 1 with a message naming the first
@@ -49,6 +53,9 @@ WORKLOAD_KINDS = ("Deployment", "StatefulSet")
 # rest (bind, port, dir, include, ...) describe the pod, not the data.
 REDIS_ESSENTIALS = ("appendonly", "appendfsync", "save", "maxmemory", "maxmemory-policy",
                     "min-replicas-to-write", "min-replicas-max-lag")
+# Flags of a CMTP binary that bind HOST:PORT besides its main listener; each
+# becomes a free loopback port when set.
+EXTRA_LISTEN_FLAGS = ("health-listen", "admin-listen", "metrics-listen")
 START_TIMEOUT = 30.0
 CLI_TIMEOUT = 60
 
@@ -434,6 +441,7 @@ class LocalSuite:
         self.redis_port = None
         self.namespace = ov.namespace
         self.current_deps = None   # set while resolving one plan's addresses
+        self.tls_dir = None        # the dev-ca folder behind a TLS Secret, once made
 
     def say(self, message):
         if not self.quiet:
@@ -509,6 +517,11 @@ class LocalSuite:
                 data[k] = base64.b64decode(v)
             for k, v in (secret.get("stringData") or {}).items():
                 data[k] = v.encode()
+        elif "ca.crt" in wanted_keys:
+            # The TLS Secret the operator creates from `cmtpctl dev-ca`
+            # (docs/operations.md); made here the same way, with a
+            # certificate for every name any pod of the overlay mounts.
+            data = self.make_tls_secret(name)
         elif set(wanted_keys) == {"server.key"}:
             # Created by the operator (docs/operations.md); made here the same way.
             path = os.path.join(self.tmp, f"{name}.server.key")
@@ -518,6 +531,26 @@ class LocalSuite:
             fail(f"{context}: Secret {name} is not rendered and is not the server key")
         self.secret_files[name] = data
         return data
+
+    def make_tls_secret(self, name):
+        names = {"cmtpctl"}
+        for w in self.ov.workloads:
+            for v in pod_spec(w).get("volumes", []):
+                if v.get("secret", {}).get("secretName") == name:
+                    for item in v["secret"].get("items") or []:
+                        base, _, ext = item["key"].rpartition(".")
+                        if item["key"] != "ca.crt" and ext in ("crt", "key"):
+                            names.add(base)
+        binary = find_binary(self.build, "cmtpctl")
+        if binary is None:
+            fail(f"{self.ov.name}: cmtpctl (for dev-ca) is missing in {self.build}")
+        out = os.path.join(self.tmp, f"{name}.dev-ca")
+        result = run([binary, "dev-ca", "--out", out, "--services", ",".join(sorted(names)),
+                      "--namespace", self.namespace])
+        if result.returncode != 0:
+            fail(f"cmtpctl dev-ca failed:\n{result.stdout}{result.stderr}")
+        self.tls_dir = out
+        return {f: open(os.path.join(out, f), "rb").read() for f in os.listdir(out)}
 
     def materialize_volumes(self, workload, container, context):
         """{mountPath: local folder} for the container's mounts."""
@@ -671,11 +704,57 @@ class LocalSuite:
                 run(["redis-cli", "-p", str(master), "INFO", "replication"]).stdout,
                 re.M)) == replicas - 1)
         self.redis_port = master
+        self.start_sentinels(master)
         for w in self.ov.workloads:
             if role_of(w) in ("redis", "proxy"):
                 for c in pod_spec(w)["containers"]:
                     for p in c.get("ports", []):
                         self.workload_ports.setdefault(w["metadata"]["name"], {})[p["containerPort"]] = master
+
+    def start_sentinels(self, master):
+        """As many local Sentinels as the overlay runs, monitoring the local
+        master under the name and quorum of the rendered Sentinel config; the
+        Sentinel workload's port leads to the first."""
+        sentinels = [w for w in self.ov.workloads if role_of(w) == "sentinel"]
+        if not sentinels:
+            return
+        if len(sentinels) != 1:
+            fail(f"{self.ov.name}: expected one Sentinel workload, found {len(sentinels)}")
+        workload = sentinels[0]
+        monitor = None
+        for cm in self.ov.objects("ConfigMap").values():
+            for text in (cm.get("data") or {}).values():
+                m = re.search(r"^\s*sentinel monitor (\S+) \S+ \S+ (\d+)", text, re.M)
+                if m:
+                    monitor = (m.group(1), int(m.group(2)))
+        if monitor is None:
+            fail(f"{self.ov.name}: no rendered ConfigMap holds a `sentinel monitor` line")
+        master_name, quorum = monitor
+        count = workload["spec"].get("replicas", 1)
+        if quorum > count:
+            fail(f"{self.ov.name}: Sentinel quorum {quorum} but only {count} Sentinels")
+        ports = []
+        for index in range(count):
+            port = free_port()
+            folder = os.path.join(self.tmp, "sentinel", str(index))
+            os.makedirs(folder, exist_ok=True)
+            conf = os.path.join(folder, "sentinel.conf")
+            with open(conf, "w") as f:
+                f.write(f"port {port}\nbind 127.0.0.1\ndir {folder}\n"
+                        f"sentinel monitor {master_name} 127.0.0.1 {master} {quorum}\n"
+                        f"sentinel down-after-milliseconds {master_name} 5000\n")
+            p = Process(f"redis-sentinel-{index}", ["redis-server", conf, "--sentinel"],
+                        {"PATH": os.environ["PATH"]}, os.path.join(folder, "sentinel.log"), 10)
+            self.processes.append(p)
+            self.wait_for(f"redis-sentinel-{index}", p, lambda sp=port: run(
+                ["redis-cli", "-p", str(sp), "SENTINEL", "get-master-addr-by-name",
+                 master_name]).stdout.split() == ["127.0.0.1", str(master)])
+            ports.append(port)
+        self.say(f"{self.ov.name}: {count} Sentinels monitor the master as {master_name!r} "
+                 f"(quorum {quorum})")
+        for c in pod_spec(workload)["containers"]:
+            for p in c.get("ports", []):
+                self.workload_ports.setdefault(workload["metadata"]["name"], {})[p["containerPort"]] = ports[0]
 
     def wait_for(self, what, process, ready, timeout=START_TIMEOUT):
         deadline = time.monotonic() + timeout
@@ -816,11 +895,28 @@ class LocalSuite:
             self.set_value(plan, "port", str(local))
         else:
             fail(f"{context}: {plan['binary_name']} declares no listen flag this check knows")
+        for flag in EXTRA_LISTEN_FLAGS:
+            if flag not in flags:
+                continue
+            value = self.effective_value(plan, flag)
+            if not value:
+                continue
+            m = re.fullmatch(r"(.*):(\d+)", value)
+            if not m:
+                fail(f"{context}: --{flag} {value!r} is not HOST:PORT")
+            host, port = m.group(1), int(m.group(2))
+            if host not in ("0.0.0.0", "::", "[::]"):
+                fail(f"{context}: --{flag} {value}: only the pod itself could reach it")
+            if port not in declared:
+                fail(f"{context}: --{flag} uses port {port}, but the container declares {declared}")
+            local = free_port()
+            ports[port] = local
+            self.set_value(plan, flag, f"127.0.0.1:{local}")
 
     def finish_plan(self, plan):
         """Resolves Service names and volume paths in every flag value."""
         context = plan["context"]
-        listen_flags = {"listen", "listen-address", "port"}
+        listen_flags = {"listen", "listen-address", "port"} | set(EXTRA_LISTEN_FLAGS)
 
         def rewrite(flag, value):
             if flag in listen_flags:
@@ -906,6 +1002,7 @@ class LocalSuite:
             self.finish_plan(plan)
             plan["deps"] = self.current_deps - {plan["wname"]}
             self.current_deps = None
+        self.check_production_settings(plans)
         # Start each service once the services it names are ready (the gateway
         # after keyserver and mailstore), as `make run` does: a gRPC channel
         # that first finds nothing backs off for a while.
@@ -925,6 +1022,29 @@ class LocalSuite:
                 order.append(plan)
         self.plans = order
         return order
+
+    def check_production_settings(self, plans):
+        """What production promises, on the values each process really gets:
+        mutual TLS on every gRPC hop, Redis found through Sentinel, writes
+        that wait for a replica, metrics served."""
+        if self.ov.name != "production":
+            return
+        problems = []
+        for plan in plans:
+            flags, at = plan["flags"], plan["context"]
+            value = self.effective[plan["wname"]].get
+            if "tls-client-ca" in flags and not (value("tls-cert") and value("tls-client-ca")):
+                problems.append(f"{at}: serves gRPC without mutual TLS")
+            if "tls-ca" in flags and not (value("tls-ca") and value("tls-cert")):
+                problems.append(f"{at}: calls the services without TLS and a client certificate")
+            if "redis-sentinels" in flags and not value("redis-sentinels"):
+                problems.append(f"{at}: finds Redis without Sentinel (--redis-sentinels)")
+            if "wait-replicas" in flags and int(value("wait-replicas") or "0") < 1:
+                problems.append(f"{at}: writes do not wait for a replica (--wait-replicas)")
+            if "metrics-listen" in flags and not value("metrics-listen"):
+                problems.append(f"{at}: serves no metrics (--metrics-listen)")
+        if problems:
+            fail("production: settings not met: " + "; ".join(problems))
 
     def await_ready(self, plan):
         """Runs the rendered readiness probe until it passes, then the liveness probe once."""
@@ -954,6 +1074,28 @@ class LocalSuite:
                  f"{result.stdout}{result.stderr}")
         return result
 
+    def grpc_port(self, plan):
+        """The container port of the plan's main --listen flag."""
+        listen = self.effective[plan["wname"]].get("listen", "")
+        for container_port, local in self.workload_ports[plan["wname"]].items():
+            if listen == f"127.0.0.1:{local}":
+                return container_port
+        fail(f"{plan['context']}: cannot tell its gRPC port")
+
+    def operator_tls_flags(self, plan):
+        """cmtpctl's flags for a service, the dev-ca's cmtpctl certificate when
+        the service wants TLS."""
+        effective = self.effective[plan["wname"]]
+        if not effective.get("tls-cert"):
+            return []
+        if self.tls_dir is None:
+            fail(f"{plan['context']}: serves TLS with certificates this check did not make")
+        flags = ["--tls-ca", os.path.join(self.tls_dir, "ca.crt")]
+        if effective.get("tls-client-ca"):
+            flags += ["--tls-cert", os.path.join(self.tls_dir, "cmtpctl.crt"),
+                      "--tls-key", os.path.join(self.tls_dir, "cmtpctl.key")]
+        return flags
+
     def exchange(self):
         by_image = {image_base(p["container"]["image"]): p for p in self.plans}
         gateway = by_image.get("cmtp-gateway")
@@ -975,7 +1117,17 @@ class LocalSuite:
         if domain != ks_domain:
             fail(f"{self.ov.name}: the gateway serves {domain} but the keyserver {ks_domain}")
         registration = self.effective[keyserver["wname"]].get("registration", "open")
-        ks_port = next(iter(self.workload_ports[keyserver["wname"]].values()))
+        ks_port = self.workload_ports[keyserver["wname"]][self.grpc_port(keyserver)]
+        if self.effective[keyserver["wname"]].get("tls-client-ca"):
+            # Mutual TLS: an operator without a certificate gets nowhere.
+            refused = self.cmtp_cli("cmtpctl", ["--keyserver", f"127.0.0.1:{ks_port}",
+                                                "--timeout-seconds", "5", "accounts", "list",
+                                                "--tls-ca", os.path.join(self.tls_dir, "ca.crt")],
+                                    expect_ok=False)
+            if refused.returncode == 0 or "client certificate" not in refused.stderr:
+                fail(f"{self.ov.name}: the keyserver let cmtpctl in without a client "
+                     f"certificate ({refused.returncode}):\n{refused.stdout}{refused.stderr}")
+            self.say(f"{self.ov.name}: mutual TLS: cmtpctl without a client certificate is refused")
         users = {}
         for user in ("alice", "bob"):
             folder = os.path.join(self.tmp, "clients", user)
@@ -986,7 +1138,8 @@ class LocalSuite:
             users[user] = ["--password-file", password, "--state-dir", os.path.join(folder, "state")]
             argv = ["register", "--server", server, "--account", f"{user}@{domain}"] + users[user]
             if registration == "invite":
-                token = self.cmtp_cli("cmtpctl", ["--keyserver", f"127.0.0.1:{ks_port}", "invite"])
+                token = self.cmtp_cli("cmtpctl", ["--keyserver", f"127.0.0.1:{ks_port}", "invite"]
+                                      + self.operator_tls_flags(keyserver))
                 argv += ["--invite", token.stdout.strip().splitlines()[0]]
             elif registration != "open":
                 fail(f"{self.ov.name}: registration {registration!r}: the exchange needs open or invite")
@@ -1092,9 +1245,25 @@ LOCAL_MUTATIONS = [
 ]
 
 
-def local_self_test(name, docs, build, entrypoints):
+def drop_env(container, name):
+    container["env"] = [e for e in container.get("env", []) if e["name"] != name]
+
+
+# Production promises the local run must hold the overlay to.
+# (One run for both: each production run starts six Redis processes.)
+PRODUCTION_MUTATIONS = [
+    ("keyserver accepts clients without a certificate, mailstore answers before "
+     "a replica has the mail",
+     lambda d: (drop_env(container_of(d, "keyserver"), "CMTP_TLS_CLIENT_CA"),
+                drop_env(container_of(d, "mailstore"), "CMTP_WAIT_REPLICAS")),
+     "production keyserver: serves gRPC without mutual TLS; production mailstore: "
+     "writes do not wait for a replica"),
+]
+
+
+def local_self_test(name, docs, build, entrypoints, mutations=None):
     import copy
-    for label, mutate, expected in LOCAL_MUTATIONS:
+    for label, mutate, expected in mutations or LOCAL_MUTATIONS:
         mutated = copy.deepcopy(docs)
         mutate(mutated)
         try:
@@ -1144,6 +1313,8 @@ def main():
             run_locally(ov, build, entrypoints, keep)
             if name == "dev":
                 local_self_test(name, docs, build, entrypoints)
+            if name == "production":
+                local_self_test(name, docs, build, entrypoints, PRODUCTION_MUTATIONS)
             log(f"{name}: PASS")
     except CheckFailed as error:
         print(f"k8s-check: FAIL: {error}", file=sys.stderr, flush=True)

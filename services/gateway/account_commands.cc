@@ -20,6 +20,8 @@ constexpr uint32_t kXzibitV2 = 2;
 
 std::string FailureFrom(const GatewayContext& gateway, const wire::Command& command,
                         const absl::Status& status) {
+  // The keyserver answers ResourceExhausted only for its LOGIN rate limits.
+  if (absl::IsResourceExhausted(status)) gateway.metrics().CountRateLimited(command.kind);
   return FailureReply(gateway, command, FromAbsl(status.message()));
 }
 

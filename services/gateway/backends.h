@@ -96,6 +96,9 @@ struct Delivery {
   std::string blob;
   std::string src_account;
   std::string src_domain;
+  // Sent as the call's request id (lib/observability/request_id.h), so the
+  // mailstore's log lines for this message carry the gateway's id.
+  std::string request_id;
 };
 
 struct StoredMessage {
@@ -128,7 +131,9 @@ struct OutboundMail {
   std::string dst_domain;
   std::string src_account;
   std::string src_domain;
-  std::string request_id;  // follows the message through the relay's logs
+  // Follows the message through the relay's logs: in the request and as the
+  // call's request id.
+  std::string request_id;
 };
 
 struct EnqueueReceipt {

@@ -2,12 +2,15 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "services/gateway/command_handlers.h"
 
 namespace cmtp::gateway {
 namespace {
+
+constexpr std::string_view kFailureWord = "FAILURE";
 
 // The synchronous handlers' replies, as awaitables like the others'.
 asio::awaitable<std::string> Ready(std::string reply) { co_return reply; }
@@ -61,7 +64,10 @@ asio::awaitable<CommandReply> HandleCommand(const GatewayContext& gateway,
   const bool close_after = command.kind == wire::CommandKind::kObai;
   // Awaited as a statement of its own (see Session::Run on GCC 12).
   std::string bytes = co_await RouteToHandler(gateway, session, command);
-  co_return CommandReply{std::move(bytes), close_after};
+  // Every status reply starts with its word; nothing else starts like one
+  // (docs/protocol.md, "Distinguishing replies").
+  const bool failure = std::string_view(bytes).starts_with(kFailureWord);
+  co_return CommandReply{std::move(bytes), close_after, failure};
 }
 
 }  // namespace cmtp::gateway

@@ -16,6 +16,7 @@ namespace cmtp::gateway {
 struct CommandReply {
   std::string bytes;
   bool close_after = false;  // OBAI: the session ends once the reply is sent
+  bool failure = false;      // a FAILURE status reply (for the metrics)
 };
 
 // Routes a command to its handler.

@@ -12,7 +12,7 @@ namespace cmtp::gateway {
 GatewayContext::GatewayContext(std::string domain, crypto::KeyPair server_key,
                                KeyDirectory& keys, Mailboxes& mailboxes,
                                RecipientCache& recipients, Relay* relay,
-                               LogStamping stamping)
+                               LogStamping stamping, GatewayObservability observe)
     : domain_(std::move(domain)),
       server_key_(std::move(server_key)),
       server_key_block_(
@@ -22,7 +22,13 @@ GatewayContext::GatewayContext(std::string domain, crypto::KeyPair server_key,
       mailboxes_(mailboxes),
       recipients_(recipients),
       relay_(relay),
-      stamping_(std::move(stamping)) {}
+      stamping_(std::move(stamping)),
+      registry_(observe.metrics != nullptr ? std::move(observe.metrics)
+                                           : std::make_shared<observability::Metrics>()),
+      metrics_(*registry_),
+      logger_(observe.logger != nullptr
+                  ? std::move(observe.logger)
+                  : std::make_shared<const observability::Logger>("gateway")) {}
 
 bool GatewayContext::IsLocalDomain(std::string_view domain) const {
   return absl::EqualsIgnoreCase(ToAbsl(domain), domain_);

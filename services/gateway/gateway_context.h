@@ -6,12 +6,16 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 
 #include "lib/crypto/sodium.h"
+#include "lib/observability/logger.h"
+#include "lib/observability/metrics.h"
 #include "lib/wire/limits.h"
 #include "services/gateway/backends.h"
+#include "services/gateway/gateway_metrics.h"
 #include "services/gateway/recipient_cache.h"
 
 namespace cmtp::gateway {
@@ -25,13 +29,21 @@ struct LogStamping {
   std::function<int64_t()> now_unix_ms;
 };
 
+// Where the gateway counts and logs (gateway_metrics.h, docs/operations.md).
+struct GatewayObservability {
+  // Null: a registry of the context's own, counted but not served.
+  std::shared_ptr<observability::Metrics> metrics;
+  // Null: JSON lines on stderr, service "gateway".
+  std::shared_ptr<const observability::Logger> logger;
+};
+
 class GatewayContext {
  public:
   // `relay` may be null: no relay configured, so mail and key requests for
   // foreign domains are refused.
   GatewayContext(std::string domain, crypto::KeyPair server_key, KeyDirectory& keys,
                  Mailboxes& mailboxes, RecipientCache& recipients, Relay* relay = nullptr,
-                 LogStamping stamping = {});
+                 LogStamping stamping = {}, GatewayObservability observe = {});
   GatewayContext(const GatewayContext&) = delete;
   GatewayContext& operator=(const GatewayContext&) = delete;
 
@@ -56,6 +68,9 @@ class GatewayContext {
   uint64_t max_log() const { return stamping_.max_log; }
   int64_t NowUnixMs() const;
 
+  const GatewayMetrics& metrics() const { return metrics_; }
+  const observability::Logger& logger() const { return *logger_; }
+
  private:
   std::string domain_;
   crypto::KeyPair server_key_;
@@ -66,6 +81,9 @@ class GatewayContext {
   RecipientCache& recipients_;
   Relay* relay_;
   LogStamping stamping_;
+  std::shared_ptr<observability::Metrics> registry_;
+  GatewayMetrics metrics_;
+  std::shared_ptr<const observability::Logger> logger_;
 };
 
 }  // namespace cmtp::gateway

@@ -77,6 +77,12 @@ void DeclareGatewayFlags(Config& config) {
        "deadline of each keyserver/mailstore/relay call");
   Flag(config, "shutdown-grace-seconds", "5",
        "after SIGTERM, how long sessions may take to finish their command");
+  Flag(config, "admin-listen", "",
+       "gRPC health service (grpc.health.v1) at HOST:PORT, port 0: any; service \"\" "
+       "is readiness, \"liveness\" liveness (empty: off)");
+  Flag(config, "admin-port-file", "", "write the bound admin (health) port here");
+  Flag(config, "metrics-port-file", "", "write the bound /metrics port here");
+  observability::AddObservabilityFlags(config);
 }
 
 absl::StatusOr<GatewayOptions> GatewayOptionsFromConfig(const Config& config) {
@@ -123,6 +129,13 @@ absl::StatusOr<GatewayOptions> GatewayOptionsFromConfig(const Config& config) {
   if (!grace.ok()) return grace.status();
   options.shutdown_grace = std::chrono::seconds(*grace);
 
+  absl::StatusOr<observability::ObservabilitySettings> observe =
+      observability::ObservabilityFromConfig(config, "gateway");
+  if (!observe.ok()) return observe.status();
+  options.observability = std::move(*observe);
+  options.admin_listen = config.Get("admin-listen");
+  options.admin_port_file = config.Get("admin-port-file");
+  options.metrics_port_file = config.Get("metrics-port-file");
   options.port_file = config.Get("port-file");
   options.relay = config.Get("relay");
   for (auto [name, field] :

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "lib/common/config.h"
+#include "lib/observability/observability_flags.h"
 #include "services/gateway/listener.h"
 
 namespace cmtp::gateway {
@@ -24,6 +25,12 @@ struct GatewayOptions {
   std::chrono::milliseconds rpc_deadline = std::chrono::seconds(10);
   // After SIGTERM, how long sessions may take to finish their command.
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(5);
+  // The gRPC health service (admin_server.h), "host:port"; empty: not served.
+  std::string admin_listen;
+  std::string admin_port_file;
+  // /metrics (--metrics-listen) and the log format and level.
+  observability::ObservabilitySettings observability;
+  std::string metrics_port_file;
 
   // The largest gRPC message either side may need: a whole MAIL and slack
   // for its envelope and the proto framing.

@@ -6,6 +6,7 @@
 #include "lib/common/errors.h"
 #include "lib/common/strings.h"
 #include "lib/crypto/sodium.h"
+#include "lib/observability/request_id.h"
 #include "lib/rpc/status.h"
 #include "services/gateway/grpc_call.h"
 
@@ -164,6 +165,9 @@ asio::awaitable<absl::StatusOr<MessageMeta>> GrpcMailboxes::Put(Delivery& delive
   request.set_src_account(delivery.src_account);
   request.set_src_domain(delivery.src_domain);
   request.set_blob(std::move(delivery.blob));
+  if (!delivery.request_id.empty()) {
+    observability::AttachRequestId(call->context, delivery.request_id);
+  }
   co_await AwaitUnaryCall(
       call, deadline_, [this](auto... args) { stub_->async()->Put(std::move(args)...); });
   // The call is over: gRPC no longer reads the request, so the bytes go
@@ -228,6 +232,9 @@ asio::awaitable<absl::StatusOr<EnqueueReceipt>> GrpcRelay::Enqueue(OutboundMail&
   request.set_src_domain(mail.src_domain);
   request.set_request_id(mail.request_id);
   request.set_message(std::move(mail.message));
+  if (!mail.request_id.empty()) {
+    observability::AttachRequestId(call->context, mail.request_id);
+  }
   co_await AwaitUnaryCall(call, deadline_, [this](auto... args) {
     stub_->async()->Enqueue(std::move(args)...);
   });

@@ -47,11 +47,16 @@ asio::awaitable<void> AwaitUnaryCall(std::shared_ptr<Call> call,
                              asio::execution::outstanding_work.tracked);
     // std::function needs a copyable callable; Asio handlers are move-only.
     auto pending = std::make_shared<decltype(handler)>(std::move(handler));
+    auto done = [call, work, pending](grpc::Status status) mutable {
+      call->status = std::move(status);
+      // The call (its ClientContext holds the channel) moves on to the
+      // executor: were this callback's copy the last reference, gRPC's own
+      // thread would destroy the channel, and with it the callback completion
+      // queue that thread is still serving (a double free under ASan).
+      asio::post(work, [pending, call = std::move(call)]() { std::move (*pending)(); });
+    };
     start(&call->context, &call->request, &call->response,
-          std::function<void(grpc::Status)>([call, work, pending](grpc::Status status) {
-            call->status = std::move(status);
-            asio::post(work, [pending]() { std::move (*pending)(); });
-          }));
+          std::function<void(grpc::Status)>(std::move(done)));
   };
   co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
       initiation, asio::use_awaitable);

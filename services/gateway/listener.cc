@@ -7,7 +7,6 @@
 #include <asio/redirect_error.hpp>
 #include <asio/steady_timer.hpp>
 #include <asio/use_awaitable.hpp>
-#include <cstdio>
 #include <system_error>
 #include <utility>
 
@@ -69,8 +68,8 @@ absl::Status Listener::Bind() {
   if (ec && address.is_v6() && address.is_unspecified() &&
       (ec == asio::error::address_family_not_supported ||
        ec == std::errc::address_not_available)) {
-    std::fprintf(stderr, "gateway: IPv6 unavailable (%s), listening on IPv4 only\n",
-                 ec.message().c_str());
+    gateway_.logger().Warning("IPv6 unavailable, listening on IPv4 only",
+                              {{"error", ec.message()}});
     std::error_code ignored;
     acceptor_.close(ignored);
     endpoint = asio::ip::tcp::endpoint(asio::ip::address_v4::any(), options_.port);
@@ -101,15 +100,17 @@ asio::awaitable<void> Listener::AcceptLoop() {
     if (ec) {
       // The peer gave up before we accepted it: nothing to do.
       if (ec == asio::error::connection_aborted) continue;
-      std::fprintf(stderr, "gateway: accept failed: %s\n", ec.message().c_str());
+      gateway_.logger().Error("accept failed", {{"error", ec.message()}});
       backoff.expires_after(kAcceptBackoff);
       co_await backoff.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
     if (registry_->size() >= options_.max_connections) {
+      gateway_.metrics().ConnectionRefused();
       RejectBusy(socket);
       continue;
     }
+    gateway_.metrics().ConnectionAccepted();
     std::error_code ignored;
     // Replies are whole messages written at once: send them without delay.
     socket.set_option(asio::ip::tcp::no_delay(true), ignored);
@@ -129,17 +130,19 @@ void Listener::RejectBusy(asio::ip::tcp::socket& socket) {
   socket.close(ignored);
 }
 
-void Listener::Shutdown(std::chrono::milliseconds grace) {
-  asio::post(strand_, [this, grace] {
+void Listener::Shutdown(std::chrono::milliseconds grace,
+                        std::function<void()> on_drained) {
+  asio::post(strand_, [this, grace, on_drained = std::move(on_drained)]() mutable {
     if (shutting_down_) return;
     shutting_down_ = true;
     std::error_code ignored;
     acceptor_.close(ignored);
-    asio::co_spawn(strand_, StopSessions(grace), asio::detached);
+    asio::co_spawn(strand_, StopSessions(grace, std::move(on_drained)), asio::detached);
   });
 }
 
-asio::awaitable<void> Listener::StopSessions(std::chrono::milliseconds grace) {
+asio::awaitable<void> Listener::StopSessions(std::chrono::milliseconds grace,
+                                             std::function<void()> on_drained) {
   for (const std::shared_ptr<Session>& session : registry_->Snapshot()) session->Drain();
   const auto deadline = std::chrono::steady_clock::now() + grace;
   asio::steady_timer poll(strand_);
@@ -150,12 +153,15 @@ asio::awaitable<void> Listener::StopSessions(std::chrono::milliseconds grace) {
   }
   size_t remaining = registry_->size();
   if (remaining > 0) {
-    std::fprintf(stderr, "gateway: grace period of %lld ms over, closing %zu sessions\n",
-                 static_cast<long long>(grace.count()), remaining);
+    gateway_.logger().Warning(
+        "grace period over, closing sessions",
+        {{"grace_seconds", std::chrono::duration<double>(grace).count()},
+         {"sessions", remaining}});
     for (const std::shared_ptr<Session>& session : registry_->Snapshot()) {
       session->Abort();
     }
   }
+  if (on_drained) on_drained();
 }
 
 }  // namespace cmtp::gateway

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -44,14 +45,18 @@ class Listener {
   // Starts accepting (after Bind).
   void Start();
   // Thread-safe. Stops accepting, drains the sessions and aborts those still
-  // running after `grace`. The io_context runs out of work once all is done.
-  void Shutdown(std::chrono::milliseconds grace);
+  // running after `grace`. The io_context runs out of work once all is done
+  // (and whatever else runs on it has stopped: `on_drained`, called on the
+  // listener's strand once the sessions are gone or aborted, is the moment
+  // to stop it).
+  void Shutdown(std::chrono::milliseconds grace, std::function<void()> on_drained = {});
 
   size_t session_count() const { return registry_->size(); }
 
  private:
   asio::awaitable<void> AcceptLoop();
-  asio::awaitable<void> StopSessions(std::chrono::milliseconds grace);
+  asio::awaitable<void> StopSessions(std::chrono::milliseconds grace,
+                                     std::function<void()> on_drained);
   // Over the cap: the peer learns why, and no session is made.
   void RejectBusy(asio::ip::tcp::socket& socket);
 

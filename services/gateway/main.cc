@@ -1,11 +1,16 @@
 // cmtp-gateway: the CMTP/1 listener in front of the keyserver, the
 // mailstore and (optionally) the relay. Flags, start-up and shutdown only; the work is in
-// the core library (listener, session, command handlers) and grpc_backends.
+// the core library (listener, session, command handlers) and grpc_backends; /metrics
+// and the health service (admin_server.h) when their flags ask for them.
 #include <asio/co_spawn.hpp>
 #include <asio/detached.hpp>
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/redirect_error.hpp>
 #include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
 #include <asio/strand.hpp>
+#include <asio/use_awaitable.hpp>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -16,7 +21,11 @@
 
 #include "lib/common/config.h"
 #include "lib/crypto/sodium.h"
+#include "lib/observability/logger.h"
+#include "lib/observability/metrics.h"
 #include "lib/rpc/server.h"
+#include "lib/rpc/tls.h"
+#include "services/gateway/admin_server.h"
 #include "services/gateway/gateway_context.h"
 #include "services/gateway/gateway_options.h"
 #include "services/gateway/grpc_backends.h"
@@ -33,6 +42,19 @@ constexpr auto kServerKeyPatience = std::chrono::seconds(10);
 // Positive recipient lookups are trusted this long (see RecipientCache).
 constexpr auto kRecipientTtl = std::chrono::seconds(5);
 constexpr size_t kRecipientCacheEntries = 100000;
+// The event loop proves it turns this often (liveness, admin_server.h).
+constexpr auto kBeatInterval = std::chrono::milliseconds(500);
+
+// Tells the admin server that the event loop turns, until `stopping`.
+asio::awaitable<void> BeatWhileRunning(cmtp::gateway::AdminServer& admin,
+                                       asio::steady_timer& timer, const bool& stopping) {
+  while (!stopping) {
+    admin.Beat();
+    timer.expires_after(kBeatInterval);
+    std::error_code ignored;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+}
 
 int Fail(const std::string& what, const absl::Status& status) {
   std::fprintf(stderr, "cmtp-gateway: %s: %s\n", what.c_str(),
@@ -47,7 +69,15 @@ int main(int argc, char** argv) {
                       "CMTP/1 gateway: speaks the wire protocol to clients and peers, "
                       "stores nothing itself.");
   cmtp::gateway::DeclareGatewayFlags(config);
+  cmtp::rpc::AddTlsChannelFlags(config);
   config.ParseOrExit(argc, argv);
+  absl::StatusOr<cmtp::rpc::TlsChannelOptions> tls =
+      cmtp::rpc::TlsChannelOptionsFromConfig(config);
+  if (!tls.ok()) {
+    std::fprintf(stderr, "cmtp-gateway: %s\n",
+                 std::string(tls.status().message()).c_str());
+    return 2;
+  }
   absl::StatusOr<GatewayOptions> options =
       cmtp::gateway::GatewayOptionsFromConfig(config);
   if (!options.ok()) {
@@ -66,14 +96,50 @@ int main(int argc, char** argv) {
   const std::string server_public_key = server_key->public_key;
 
   const int grpc_limit = options->GrpcMessageLimit();
-  cmtp::gateway::GrpcKeyDirectory keys(
-      cmtp::rpc::MakeChannel(options->keyserver, grpc_limit), options->rpc_deadline);
-  cmtp::gateway::GrpcMailboxes mailboxes(
-      cmtp::rpc::MakeChannel(options->mailstore, grpc_limit), options->rpc_deadline);
+  // The readiness probes ask the same channels the requests use.
+  std::vector<cmtp::gateway::AdminBackend> backends = {
+      {"keyserver", cmtp::rpc::MakeChannel(options->keyserver, *tls, grpc_limit)},
+      {"mailstore", cmtp::rpc::MakeChannel(options->mailstore, *tls, grpc_limit)}};
+  cmtp::gateway::GrpcKeyDirectory keys(backends[0].channel, options->rpc_deadline);
+  cmtp::gateway::GrpcMailboxes mailboxes(backends[1].channel, options->rpc_deadline);
   std::unique_ptr<cmtp::gateway::GrpcRelay> relay;
   if (!options->relay.empty()) {
-    relay = std::make_unique<cmtp::gateway::GrpcRelay>(
-        cmtp::rpc::MakeChannel(options->relay, grpc_limit), options->rpc_deadline);
+    backends.push_back(
+        {"relay", cmtp::rpc::MakeChannel(options->relay, *tls, grpc_limit)});
+    relay = std::make_unique<cmtp::gateway::GrpcRelay>(backends.back().channel,
+                                                       options->rpc_deadline);
+  }
+
+  const std::shared_ptr<cmtp::observability::Logger> logger =
+      options->observability.logger;
+  auto metrics = std::make_shared<cmtp::observability::Metrics>();
+  if (!options->observability.metrics_listen_address.empty()) {
+    absl::StatusOr<int> metrics_port =
+        metrics->Serve(options->observability.metrics_listen_address);
+    if (!metrics_port.ok()) return Fail("--metrics-listen", metrics_port.status());
+    if (absl::Status written =
+            cmtp::rpc::WritePortFile(options->metrics_port_file, *metrics_port);
+        !written.ok()) {
+      return Fail("--metrics-port-file", written);
+    }
+    logger->Info("serving metrics", {{"port", *metrics_port}, {"path", "/metrics"}});
+  }
+  std::unique_ptr<cmtp::gateway::AdminServer> admin;
+  if (!options->admin_listen.empty()) {
+    cmtp::gateway::AdminOptions admin_options;
+    admin_options.listen_address = options->admin_listen;
+    absl::StatusOr<std::unique_ptr<cmtp::gateway::AdminServer>> started =
+        cmtp::gateway::AdminServer::Start(admin_options, backends, *logger);
+    if (!started.ok()) return Fail("--admin-listen", started.status());
+    admin = std::move(*started);
+    if (absl::Status written =
+            cmtp::rpc::WritePortFile(options->admin_port_file, admin->port());
+        !written.ok()) {
+      return Fail("--admin-port-file", written);
+    }
+    logger->Info(
+        "serving health",
+        {{"port", admin->port()}, {"liveness_service", cmtp::gateway::kLivenessService}});
   }
   cmtp::gateway::RecipientCache recipients(kRecipientTtl, kRecipientCacheEntries,
                                            &std::chrono::steady_clock::now);
@@ -81,7 +147,7 @@ int main(int argc, char** argv) {
   stamping.max_log = options->listener.session.limits.max_log;
   cmtp::gateway::GatewayContext gateway(options->domain, std::move(*server_key), keys,
                                         mailboxes, recipients, relay.get(),
-                                        std::move(stamping));
+                                        std::move(stamping), {metrics, logger});
 
   asio::io_context io(options->threads);
   cmtp::gateway::Listener listener(io, options->listener, gateway);
@@ -91,18 +157,37 @@ int main(int argc, char** argv) {
       !written.ok()) {
     return Fail("--port-file", written);
   }
-  std::fprintf(stderr, "cmtp-gateway: serving %s on port %d (%d threads, relay %s)\n",
-               options->domain.c_str(), listener.port(), options->threads,
-               options->relay.empty() ? "none" : options->relay.c_str());
+  logger->Info("listening",
+               {{"port", listener.port()},
+                {"domain", options->domain},
+                {"threads", options->threads},
+                {"relay", options->relay.empty() ? "none" : options->relay}});
 
   // Signals and the start-up check share one strand: either may end the run.
   auto control = asio::make_strand(io);
   std::atomic<int> exit_code{0};
   asio::signal_set signals(control, SIGINT, SIGTERM);
+  // The liveness beat runs on the same strand: it stops when the run ends.
+  asio::steady_timer beat_timer(control);
+  bool stopping = false;  // on `control`
+  auto stop_beating = [&] {
+    stopping = true;
+    beat_timer.cancel();
+  };
+  if (admin != nullptr) {
+    asio::co_spawn(control, BeatWhileRunning(*admin, beat_timer, stopping),
+                   asio::detached);
+  }
   signals.async_wait([&](std::error_code ec, int signal_number) {
     if (ec) return;
-    std::fprintf(stderr, "cmtp-gateway: signal %d, shutting down\n", signal_number);
-    listener.Shutdown(options->shutdown_grace);
+    logger->Info("shutting down",
+                 {{"signal", signal_number},
+                  {"grace_seconds",
+                   std::chrono::duration<double>(options->shutdown_grace).count()}});
+    if (admin != nullptr) admin->Drain();
+    // Alive while draining: the beat stops only once the sessions are gone.
+    listener.Shutdown(options->shutdown_grace,
+                      [&] { asio::post(control, stop_beating); });
   });
   asio::co_spawn(
       control, cmtp::gateway::CheckKeyserverAgrees(keys, server_public_key),
@@ -110,17 +195,16 @@ int main(int argc, char** argv) {
         if (failure != nullptr) std::rethrow_exception(failure);
         if (agrees.ok()) return;
         if (absl::IsInternal(agrees)) {
-          std::fprintf(stderr, "cmtp-gateway: %s\n",
-                       std::string(agrees.message()).c_str());
+          logger->Error("server keys differ", {{"error", agrees.message()}});
           exit_code = 1;
           std::error_code ignored;
           signals.cancel(ignored);
+          stop_beating();
           listener.Shutdown(std::chrono::milliseconds(0));
           return;
         }
         // The keyserver may simply not be up yet; requests will say so.
-        std::fprintf(stderr, "cmtp-gateway: warning: could not compare server keys: %s\n",
-                     std::string(agrees.message()).c_str());
+        logger->Warning("could not compare server keys", {{"error", agrees.message()}});
       });
   listener.Start();
 
@@ -128,6 +212,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < options->threads; ++i) workers.emplace_back([&io] { io.run(); });
   io.run();
   for (std::thread& worker : workers) worker.join();
-  std::fprintf(stderr, "cmtp-gateway: stopped\n");
+  if (admin != nullptr) admin->Stop();
+  logger->Info("stopped");
   return exit_code.load();
 }

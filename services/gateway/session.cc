@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "lib/common/strings.h"
+#include "lib/observability/request_id.h"
 #include "lib/wire/serializer.h"
 #include "services/gateway/command_handlers.h"
 #include "services/gateway/status_reply.h"
@@ -56,15 +57,33 @@ Session::Session(asio::ip::tcp::socket socket, const GatewayContext& gateway,
       watchdog_timer_(socket_.get_executor()),
       gateway_(gateway),
       options_(options),
-      parser_(options_.limits) {
-  const TimePoint now = std::chrono::steady_clock::now();
-  session_deadline_ = now + options_.session_timeout;
-  idle_deadline_ = now + options_.idle_timeout;
+      parser_(options_.limits),
+      started_(std::chrono::steady_clock::now()) {
+  session_deadline_ = started_ + options_.session_timeout;
+  idle_deadline_ = started_ + options_.idle_timeout;
   state_.peer = PeerAddress(socket_);
+  state_.session_id = observability::NewRequestId();
+  gateway_.metrics().ConnectionOpened();
+  gateway_.logger().Info("session start",
+                         {{"session", state_.session_id}, {"peer", state_.peer}});
 }
 
 Session::~Session() {
   if (registry_ != nullptr) registry_->Remove(registry_id_);
+  gateway_.metrics().ConnectionClosed();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  gateway_.logger().Info("session end",
+                         {{"session", state_.session_id},
+                          {"reason", end_reason_ != nullptr ? end_reason_ : "closed"},
+                          {"duration_seconds", seconds},
+                          {"commands", commands_},
+                          {"received_bytes", received_bytes_},
+                          {"sent_bytes", sent_bytes_}});
+}
+
+void Session::NoteEnd(const char* reason) {
+  if (end_reason_ == nullptr) end_reason_ = reason;
 }
 
 void Session::Start(std::shared_ptr<SessionRegistry> registry) {
@@ -75,8 +94,9 @@ void Session::Start(std::shared_ptr<SessionRegistry> registry) {
   std::error_code ec;
   socket_.non_blocking(true, ec);
   if (ec) {
-    std::fprintf(stderr, "gateway: cannot make a socket non-blocking: %s\n",
-                 ec.message().c_str());
+    gateway_.logger().Error("cannot make a socket non-blocking",
+                            {{"session", state_.session_id}, {"error", ec.message()}});
+    NoteEnd("socket error");
     Close();
     return;
   }
@@ -88,12 +108,18 @@ void Session::Start(std::shared_ptr<SessionRegistry> registry) {
 void Session::Drain() {
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->draining_ = true;
-    if (!self->busy_ && !self->partial_command_) self->Close();
+    if (!self->busy_ && !self->partial_command_) {
+      self->NoteEnd("shutdown");
+      self->Close();
+    }
   });
 }
 
 void Session::Abort() {
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->Close(); });
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    self->NoteEnd("shutdown grace over");
+    self->Close();
+  });
 }
 
 asio::awaitable<void> Session::Run([[maybe_unused]] std::shared_ptr<Session> self) {
@@ -122,7 +148,12 @@ asio::awaitable<bool> Session::ReadAndServe() {
   }
   // EOF or a reset: the peer is gone. An unfinished command (a MAIL cut
   // short) was never dispatched, so nothing of it is stored.
-  if (ec) co_return false;
+  if (ec) {
+    NoteEnd(ec == asio::error::eof ? "peer closed" : "connection lost");
+    co_return false;
+  }
+  received_bytes_ += n;
+  gateway_.metrics().AddReceivedBytes(n);
   bool more = co_await Serve(std::string_view(read_buffer_.get(), n));
   // A full chunk means a bulk transfer is under way: keep the buffer for
   // the next read. Otherwise the peer is about to wait for our reply.
@@ -163,11 +194,14 @@ asio::awaitable<bool> Session::Serve(std::string_view input) {
         partial_command_ = false;
         {
           bool keep_serving = co_await Execute(parser_.TakeCommand());
+          if (draining_) NoteEnd("shutdown");
           if (!keep_serving || draining_) co_return false;
         }
         break;
       case wire::RequestParser::State::kError: {
         // The stream cannot be re-synchronised: say why, then close.
+        NoteEnd("invalid request");
+        gateway_.metrics().CountInvalidRequest();
         const std::string refusal =
             StatusReplyBytes(gateway_, false, {}, FromAbsl(parser_.error().message()));
         co_await Send(refusal);
@@ -180,10 +214,19 @@ asio::awaitable<bool> Session::Serve(std::string_view input) {
 
 asio::awaitable<bool> Session::Execute(wire::Command command) {
   busy_ = true;
+  ++commands_;
+  const TimePoint start = std::chrono::steady_clock::now();
+  const wire::CommandKind kind = command.kind;
   CommandReply reply = co_await HandleCommand(gateway_, state_, std::move(command));
   bool sent = co_await Send(reply.bytes);
   busy_ = false;
-  idle_deadline_ = std::chrono::steady_clock::now() + options_.idle_timeout;
+  const TimePoint end = std::chrono::steady_clock::now();
+  idle_deadline_ = end + options_.idle_timeout;
+  CommandOutcome outcome =
+      reply.failure ? CommandOutcome::kFailure : CommandOutcome::kSuccess;
+  if (!sent || reply.close_after) outcome = CommandOutcome::kClose;
+  if (reply.close_after) NoteEnd("OBAI");
+  gateway_.metrics().CountCommand(kind, outcome, end - start);
   co_return sent && !reply.close_after;
 }
 
@@ -192,7 +235,13 @@ asio::awaitable<bool> Session::Send(std::string_view bytes) {
   std::error_code ec;
   co_await asio::async_write(socket_, asio::buffer(bytes.data(), bytes.size()),
                              ErrorInto(ec));
-  co_return !ec;
+  if (ec) {
+    NoteEnd("connection lost");
+    co_return false;
+  }
+  sent_bytes_ += bytes.size();
+  gateway_.metrics().AddSentBytes(bytes.size());
+  co_return true;
 }
 
 asio::awaitable<void> Session::LingeringClose() {
@@ -245,7 +294,13 @@ asio::awaitable<void> Session::Watchdog([[maybe_unused]] std::shared_ptr<Session
     co_await watchdog_timer_.async_wait(ErrorInto(ignored));
     if (closed_) break;
     const TimePoint now = std::chrono::steady_clock::now();
-    if (now >= session_deadline_ || (!busy_ && now >= idle_deadline_)) Close();
+    if (now >= session_deadline_) {
+      NoteEnd("session timeout");
+      Close();
+    } else if (!busy_ && now >= idle_deadline_) {
+      NoteEnd("idle timeout");
+      Close();
+    }
   }
 }
 

@@ -61,6 +61,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Half-closes and discards input until the peer closes or `linger` ends.
   asio::awaitable<void> LingeringClose();
   void Close();
+  // Why the session ends, for its last log line; the first reason given wins.
+  void NoteEnd(const char* reason);
   TimePoint NextWatchdogCheck(TimePoint now) const;
 
   asio::ip::tcp::socket socket_;
@@ -71,12 +73,17 @@ class Session : public std::enable_shared_from_this<Session> {
   SessionState state_;
   std::unique_ptr<char[]> read_buffer_;  // only while data is flowing
 
+  const TimePoint started_;
   TimePoint session_deadline_;
   TimePoint idle_deadline_;
   bool closed_ = false;
   bool draining_ = false;
   bool busy_ = false;             // a command is being executed or answered
   bool partial_command_ = false;  // bytes of an unfinished command were read
+  const char* end_reason_ = nullptr;
+  uint64_t commands_ = 0;
+  uint64_t received_bytes_ = 0;
+  uint64_t sent_bytes_ = 0;
 
   std::shared_ptr<SessionRegistry> registry_;
   uint64_t registry_id_ = 0;

@@ -12,6 +12,8 @@ namespace cmtp::gateway {
 struct SessionState {
   // The client's address without the port (per-peer LOGIN rate limits).
   std::string peer;
+  // Names the session in its log lines (session start, mail, session end).
+  std::string session_id;
   // The latest challenge (CHALLENGE, or LOGIN of a v2 account); the next
   // AUTH or LOGINPROOF consumes it whether or not the proof holds.
   std::optional<std::string> challenge;

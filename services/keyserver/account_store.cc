@@ -79,7 +79,29 @@ absl::StatusOr<std::optional<AccountRecord>> ParseAccount(std::string_view name,
   return record;
 }
 
+bool AccountWasCreated(const redis::Reply& reply) { return reply.str == "created"; }
+bool AccountWasFound(const redis::Reply& reply) { return reply.integer == 1; }
+
 }  // namespace
+
+absl::StatusOr<redis::Reply> AccountStore::RunDurably(
+    const redis::Script& script, const std::vector<std::string_view>& keys,
+    const std::vector<std::string_view>& args, bool (*changed)(const redis::Reply&),
+    const std::string& what) {
+  if (!wait_.enabled()) return script.Run(redis_, keys, args);
+  std::vector<std::string> wait = wait_.Command();
+  absl::StatusOr<std::vector<redis::Reply>> replies =
+      script.RunThen(redis_, keys, args, {{wait.begin(), wait.end()}});
+  if (!replies.ok()) return replies.status();
+  if (replies->size() != 2)
+    return error::Internal("unexpected replies to a write and WAIT");
+  if (changed((*replies)[0])) {
+    if (absl::Status acked = CheckReplicaAck(wait_, (*replies)[1], what); !acked.ok()) {
+      return acked;
+    }
+  }
+  return std::move((*replies)[0]);
+}
 
 absl::Status AccountStore::Create(const AccountRecord& record,
                                   std::optional<std::string_view> invite_token) {
@@ -93,9 +115,10 @@ absl::Status AccountStore::Create(const AccountRecord& record,
   std::string version = std::to_string(record.xzibit_version);
   std::string created = std::to_string(record.created_ms);
   absl::StatusOr<redis::Reply> reply =
-      CreateScript().Run(redis_, keys,
-                         {record.name, record.public_key, record.xzibit, version,
-                          record.login_public_key, created});
+      RunDurably(CreateScript(), keys,
+                 {record.name, record.public_key, record.xzibit, version,
+                  record.login_public_key, created},
+                 AccountWasCreated, absl::StrCat("account ", record.name));
   if (!reply.ok()) return reply.status();
   if (reply->str == "created") return absl::OkStatus();
   if (reply->str == "exists") {
@@ -157,8 +180,9 @@ absl::StatusOr<std::vector<AccountRecord>> AccountStore::List() {
 
 absl::Status AccountStore::SetDisabled(std::string_view name, bool disabled) {
   std::string key = AccountKey(name);
-  absl::StatusOr<redis::Reply> reply =
-      SetDisabledScript().Run(redis_, {key}, {disabled ? "1" : "0"});
+  absl::StatusOr<redis::Reply> reply = RunDurably(
+      SetDisabledScript(), {key}, {disabled ? "1" : "0"}, AccountWasFound,
+      absl::StrCat("account ", ToAbsl(name), disabled ? " disabled" : " enabled"));
   if (!reply.ok()) return reply.status();
   if (reply->integer == 0) {
     return error::NotFound(absl::StrCat("no account ", ToAbsl(name), " on this server"));

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "lib/redis/client.h"
+#include "services/keyserver/replica_wait.h"
 
 namespace cmtp::keyserver {
 
@@ -28,7 +29,9 @@ struct AccountRecord {
 
 class AccountStore {
  public:
-  explicit AccountStore(redis::Client& redis) : redis_(redis) {}
+  // Creations and changes wait for `wait` replicas (replica_wait.h).
+  explicit AccountStore(redis::Client& redis, ReplicaWait wait = {})
+      : redis_(redis), wait_(wait) {}
 
   // Stores a new account. AlreadyExists when the name is taken. With an
   // invite token, the token must exist (PermissionDenied otherwise) and is
@@ -46,7 +49,17 @@ class AccountStore {
   absl::Status SetDisabled(std::string_view name, bool disabled);
 
  private:
+  // Runs `script` and, when waiting for replicas, WAIT in the same round
+  // trip; the script's reply, or Unavailable when the replicas lag and
+  // `changed` says the script wrote something.
+  absl::StatusOr<redis::Reply> RunDurably(const redis::Script& script,
+                                          const std::vector<std::string_view>& keys,
+                                          const std::vector<std::string_view>& args,
+                                          bool (*changed)(const redis::Reply&),
+                                          const std::string& what);
+
   redis::Client& redis_;
+  const ReplicaWait wait_;
 };
 
 }  // namespace cmtp::keyserver

@@ -16,7 +16,7 @@ bool LooksLikeInviteToken(std::string_view token) {
 }
 
 absl::StatusOr<Invite> CreateInvite(redis::Client& redis, int64_t ttl_seconds,
-                                    int64_t now_ms) {
+                                    int64_t now_ms, const ReplicaWait& wait) {
   if (ttl_seconds <= 0) {
     return error::InvalidInput("an invite's lifetime must be positive");
   }
@@ -27,10 +27,23 @@ absl::StatusOr<Invite> CreateInvite(redis::Client& redis, int64_t ttl_seconds,
   std::string created = std::to_string(now_ms);
   std::string ttl = std::to_string(ttl_seconds);
   // NX: a token is never silently re-armed, however unlikely a collision is.
-  absl::StatusOr<redis::Reply> reply =
-      redis.Command({"SET", key, created, "EX", ttl, "NX"});
-  if (!reply.ok()) return reply.status();
-  if (reply->is_nil()) return error::Internal("fresh invite token collided");
+  std::vector<std::vector<std::string_view>> commands = {
+      {"SET", key, created, "EX", ttl, "NX"}};
+  std::vector<std::string> wait_command = wait.Command();
+  if (wait.enabled()) commands.emplace_back(wait_command.begin(), wait_command.end());
+  // One pipeline: WAIT counts the acknowledgements of its own connection's writes.
+  absl::StatusOr<std::vector<redis::Reply>> replies = redis.Pipeline(commands);
+  if (!replies.ok()) return replies.status();
+  if (replies->size() != commands.size()) {
+    return error::Internal("unexpected replies to an invite's SET");
+  }
+  if ((*replies)[0].is_nil()) return error::Internal("fresh invite token collided");
+  if (wait.enabled()) {
+    if (absl::Status acked = CheckReplicaAck(wait, (*replies)[1], "invite");
+        !acked.ok()) {
+      return acked;
+    }
+  }
   return invite;
 }
 

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "lib/redis/client.h"
+#include "services/keyserver/replica_wait.h"
 
 namespace cmtp::keyserver {
 
@@ -24,9 +25,10 @@ struct Invite {
 // hex characters. Anything else is refused before it reaches a Redis key.
 bool LooksLikeInviteToken(std::string_view token);
 
-// Stores a fresh token valid for ttl_seconds (> 0) from now_ms.
+// Stores a fresh token valid for ttl_seconds (> 0) from now_ms, waiting for
+// replicas as `wait` says.
 absl::StatusOr<Invite> CreateInvite(redis::Client& redis, int64_t ttl_seconds,
-                                    int64_t now_ms);
+                                    int64_t now_ms, const ReplicaWait& wait = {});
 
 }  // namespace cmtp::keyserver
 

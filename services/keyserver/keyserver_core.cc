@@ -25,7 +25,7 @@ KeyServerCore::KeyServerCore(redis::Client& redis, crypto::KeyPair server_key,
     : server_key_(std::move(server_key)),
       options_(std::move(options)),
       now_ms_(std::move(now_ms)),
-      accounts_(redis),
+      accounts_(redis, options_.replica_wait),
       rate_limiter_(redis, options_.login_limits),
       redis_(redis) {
   crypto::EnsureSodium();
@@ -219,7 +219,7 @@ absl::StatusOr<Invite> KeyServerCore::CreateInvite(int64_t ttl_seconds) {
   if (ttl_seconds < 0)
     return error::InvalidInput("an invite's lifetime must not be negative");
   if (ttl_seconds == 0) ttl_seconds = options_.invite_ttl_seconds;
-  return keyserver::CreateInvite(redis_, ttl_seconds, now_ms_());
+  return keyserver::CreateInvite(redis_, ttl_seconds, now_ms_(), options_.replica_wait);
 }
 
 absl::StatusOr<AccountRecord> KeyServerCore::FindActive(std::string_view account) {

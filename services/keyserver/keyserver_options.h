@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
+#include "services/keyserver/replica_wait.h"
 
 namespace cmtp::keyserver {
 
@@ -38,6 +39,9 @@ struct KeyServerOptions {
   bool v1_open_login = true;
   LoginLimits login_limits;
   int64_t invite_ttl_seconds = 7 * 24 * 3600;
+  // Accounts and invites wait for this many Redis replicas (--wait-replicas,
+  // the mailstore's setting).
+  ReplicaWait replica_wait;
 };
 
 }  // namespace cmtp::keyserver

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -18,6 +19,7 @@
 #include "lib/redis/client.h"
 #include "lib/redis/pool_config.h"
 #include "lib/rpc/server.h"
+#include "lib/rpc/tls.h"
 #include "services/keyserver/keyserver_core.h"
 #include "services/keyserver/keyserver_options.h"
 #include "services/keyserver/keyserver_service.h"
@@ -44,7 +46,15 @@ void DeclareFlags(cmtp::Config& config) {
              "the LOGIN rate-limit window");
   config.Add("invite-ttl-seconds", "CMTP_INVITE_TTL_SECONDS", "604800",
              "default invite lifetime");
+  config.Add("wait-replicas", "CMTP_WAIT_REPLICAS", "0",
+             "replicas an account or invite write waits for (Redis WAIT) before it "
+             "answers");
+  config.Add("wait-timeout-ms", "CMTP_WAIT_TIMEOUT_MS", "1000",
+             "how long that wait may take before the call fails");
   cmtp::observability::AddObservabilityFlags(config);
+  cmtp::rpc::AddTlsServerFlags(config);
+  config.Add("health-listen", "CMTP_HEALTH_LISTEN", "",
+             "plaintext gRPC health-only address for probes that cannot do TLS");
 }
 
 // Flags that parse but make no sense; exits 2 like any other bad flag.
@@ -69,6 +79,12 @@ cmtp::keyserver::KeyServerOptions OptionsFromFlags(const cmtp::Config& config) {
   }
   RequirePositive(config, "login-window-seconds");
   RequirePositive(config, "invite-ttl-seconds");
+  for (const char* name : {"wait-replicas", "wait-timeout-ms"}) {
+    RequireValid(config.ValidateInt(name));
+    if (config.GetInt(name) > 1000000) {
+      RequireValid(cmtp::error::InvalidInput(absl::StrCat("--", name, " is too large")));
+    }
+  }
   RequireValid(config.ValidateBool("v1-open-login"));
   absl::StatusOr<cmtp::keyserver::RegistrationPolicy> policy =
       cmtp::keyserver::ParseRegistrationPolicy(config.Get("registration"));
@@ -85,6 +101,9 @@ cmtp::keyserver::KeyServerOptions OptionsFromFlags(const cmtp::Config& config) {
   options.login_limits.per_peer = config.GetInt("login-attempts-per-peer");
   options.login_limits.window_seconds = config.GetInt("login-window-seconds");
   options.invite_ttl_seconds = config.GetInt("invite-ttl-seconds");
+  options.replica_wait.replicas = static_cast<int>(config.GetInt("wait-replicas"));
+  options.replica_wait.timeout_ms = static_cast<int>(config.GetInt("wait-timeout-ms"));
+  RequireValid(cmtp::keyserver::ValidateReplicaWait(options.replica_wait));
   return options;
 }
 
@@ -102,10 +121,17 @@ int main(int argc, char** argv) {
                       "server key, over gRPC.");
   DeclareFlags(config);
   config.ParseOrExit(argc, argv);
+  absl::StatusOr<cmtp::rpc::TlsServerOptions> tls =
+      cmtp::rpc::TlsServerOptionsFromConfig(config);
+  RequireValid(tls.status());
   cmtp::keyserver::KeyServerOptions options = OptionsFromFlags(config);
   absl::StatusOr<cmtp::redis::PoolOptions> pool_options =
       cmtp::redis::PoolOptionsFromConfig(config);
   RequireValid(pool_options.status());
+  // An account write may spend the whole WAIT timeout inside Redis.
+  pool_options->command_timeout =
+      std::max(pool_options->command_timeout,
+               std::chrono::milliseconds(options.replica_wait.timeout_ms + 5000));
   absl::StatusOr<cmtp::observability::ObservabilitySettings> observability =
       cmtp::observability::ObservabilityFromConfig(config, "keyserver");
   RequireValid(observability.status());
@@ -138,6 +164,8 @@ int main(int argc, char** argv) {
   cmtp::rpc::ServerOptions server_options;
   server_options.service_name = "keyserver";
   server_options.listen_address = config.Get("listen");
+  server_options.tls = *tls;
+  server_options.health_listen_address = config.Get("health-listen");
   server_options.metrics_listen_address = observability->metrics_listen_address;
   server_options.logger = observability->logger;
   server_options.on_listening = [&](int port) {

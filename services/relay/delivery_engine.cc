@@ -1,7 +1,9 @@
 #include "services/relay/delivery_engine.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <utility>
 
 namespace cmtp::relay {
@@ -42,26 +44,39 @@ void DeliveryEngine::Start() {
   dispatcher_thread_ = std::thread([this] { DispatchLoop(); });
 }
 
-void DeliveryEngine::Wake() {
+void DeliveryEngine::Wake(std::string_view domain) {
   std::lock_guard<std::mutex> lock(mutex_);
+  if (!domain.empty()) {
+    // A burst of mail to one destination would otherwise claim (and scan
+    // the backlog) once per message.
+    auto busy = in_progress_.find(std::string(domain));
+    if (busy != in_progress_.end() && busy->second >= options_.max_per_destination)
+      return;
+  }
   woken_ = true;
   dispatcher_.notify_one();
 }
 
-bool DeliveryEngine::ClaimForIdleWorkers(size_t& claimed) {
+bool DeliveryEngine::ClaimForIdleWorkers(size_t& claimed, size_t& asked) {
   claimed = 0;
+  asked = 0;
   size_t free_workers = 0;
   std::map<std::string, int> busy;
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    // What happens from here on (a wake, a finished delivery) asks for the
+    // next claim; what happened before is covered by this one.
+    woken_ = false;
+    finished_since_claim_ = 0;
     const int occupied = running_ + static_cast<int>(tasks_.size());
     if (stopping_ || occupied >= options_.workers) return true;
     free_workers = static_cast<size_t>(options_.workers - occupied);
+    asked = free_workers;
     busy = in_progress_;
   }
   // Only this thread claims, so `busy` can only shrink meanwhile: the
   // per-destination limit holds.
-  absl::StatusOr<std::vector<QueuedMessageInfo>> batch =
+  absl::StatusOr<std::vector<ClaimedMessage>> batch =
       queue_.Claim(free_workers, busy, options_.max_per_destination);
   if (!batch.ok()) {
     static std::chrono::steady_clock::time_point last_logged;
@@ -74,8 +89,9 @@ bool DeliveryEngine::ClaimForIdleWorkers(size_t& claimed) {
     return false;
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  for (QueuedMessageInfo& message : *batch) {
-    ++in_progress_[message.dst_domain];
+  for (ClaimedMessage& message : *batch) {
+    ++in_progress_[message.info.dst_domain];
+    leases_[message.info.message_id] = message.info.next_attempt_ms;
     tasks_.push_back(std::move(message));
   }
   claimed = batch->size();
@@ -84,23 +100,80 @@ bool DeliveryEngine::ClaimForIdleWorkers(size_t& claimed) {
 }
 
 void DeliveryEngine::DispatchLoop() {
+  // Renewal needs a few looks per lease, whatever the poll interval.
+  const auto wait = std::min<std::chrono::milliseconds>(
+      options_.poll_interval,
+      std::chrono::milliseconds(std::max<int64_t>(1, queue_.options().lease_ms / 4)));
+  auto next_periodic = std::chrono::steady_clock::now();
+  // A destination at its cap frees its slots one delivery at a time; claiming
+  // after each would scan its whole backlog each time (the claim skips it),
+  // so a few finished deliveries are gathered first.
+  const int claim_batch =
+      std::max(1, std::min(options_.max_per_destination, options_.workers) / 4);
   for (;;) {
     size_t claimed = 0;
-    const bool ok = ClaimForIdleWorkers(claimed);
-    idle_.CloseExpired();
+    size_t asked = 0;
+    const bool ok = ClaimForIdleWorkers(claimed, asked);
+    RenewLeases();
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= next_periodic) {
+      next_periodic = now + options_.poll_interval;
+      idle_.CloseExpired();
+      if (options_.periodic) options_.periodic();
+    }
     std::unique_lock<std::mutex> lock(mutex_);
     if (stopping_) return;
-    // A full batch may mean more is due: look again as soon as a worker is
-    // free. Otherwise wait for the poll interval or a wake.
-    const bool more_may_be_due = ok && claimed > 0;
-    dispatcher_.wait_for(lock, options_.poll_interval, [&] {
+    // A claim that filled every free worker may have left more behind: claim
+    // again as soon as a worker is free. Finished deliveries free workers
+    // and slots of their destinations, whose backlog the last claim may have
+    // had to skip: claim again once a few did, or at once when all are idle.
+    // Otherwise wait for a wake or the poll interval.
+    const bool more_may_be_due = ok && asked > 0 && claimed == asked;
+    dispatcher_.wait_for(lock, wait, [&] {
       if (stopping_ || woken_) return true;
       const int occupied = running_ + static_cast<int>(tasks_.size());
-      return more_may_be_due && occupied < options_.workers;
+      if (occupied >= options_.workers) return false;
+      return more_may_be_due || finished_since_claim_ >= claim_batch ||
+             (finished_since_claim_ > 0 && occupied == 0);
     });
-    woken_ = false;
     if (stopping_) return;
   }
+}
+
+void DeliveryEngine::RenewLeases() {
+  const int64_t now = queue_.NowMs();
+  const int64_t half = queue_.options().lease_ms / 2;
+  std::vector<std::string> due;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [id, lease_end] : leases_) {
+      if (lease_end - now <= half) due.push_back(id);
+    }
+  }
+  for (const std::string& id : due) {
+    absl::StatusOr<std::optional<int64_t>> renewed = queue_.RenewLease(id);
+    if (!renewed.ok()) {
+      // Tried again on the next look; should the lease run out meanwhile,
+      // the peer deduplicates a second delivery by id.
+      std::fprintf(stderr, "relay: cannot renew the lease of %s: %s\n", id.c_str(),
+                   std::string(renewed.status().message()).c_str());
+      continue;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = leases_.find(id);
+    if (it == leases_.end()) continue;  // finished meanwhile
+    if (renewed->has_value()) {
+      it->second = **renewed;
+    } else {
+      // Finished between the look and the renewal: nothing left to renew.
+      leases_.erase(it);
+    }
+  }
+}
+
+void DeliveryEngine::Forget(const QueuedMessageInfo& message) {
+  if (--in_progress_[message.dst_domain] <= 0) in_progress_.erase(message.dst_domain);
+  leases_.erase(message.message_id);
 }
 
 void DeliveryEngine::WorkLoop() {
@@ -108,31 +181,29 @@ void DeliveryEngine::WorkLoop() {
   for (;;) {
     work_ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
     if (stopping_) return;
-    QueuedMessageInfo task = std::move(tasks_.front());
+    ClaimedMessage task = std::move(tasks_.front());
     tasks_.pop_front();
     ++running_;
     lock.unlock();
     processor_.Process(task);
     lock.lock();
     --running_;
-    if (--in_progress_[task.dst_domain] <= 0) in_progress_.erase(task.dst_domain);
+    Forget(task.info);
+    ++finished_since_claim_;
     dispatcher_.notify_one();
     if (running_ == 0) all_idle_.notify_all();
   }
 }
 
 void DeliveryEngine::ReleaseUnstarted() {
-  std::deque<QueuedMessageInfo> unstarted;
+  std::deque<ClaimedMessage> unstarted;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     unstarted.swap(tasks_);
-    for (const QueuedMessageInfo& message : unstarted) {
-      if (--in_progress_[message.dst_domain] <= 0) {
-        in_progress_.erase(message.dst_domain);
-      }
-    }
+    for (const ClaimedMessage& message : unstarted) Forget(message.info);
   }
-  for (const QueuedMessageInfo& message : unstarted) {
+  for (const ClaimedMessage& claimed : unstarted) {
+    const QueuedMessageInfo& message = claimed.info;
     absl::StatusOr<bool> released = queue_.Release(message.message_id);
     if (!released.ok()) {
       std::fprintf(stderr, "relay: %s stays claimed until its lease ends: %s\n",
@@ -167,10 +238,10 @@ bool DeliveryEngine::Stop(std::chrono::milliseconds grace) {
 size_t DeliveryEngine::DrainDue() {
   size_t processed = 0;
   for (;;) {
-    absl::StatusOr<std::vector<QueuedMessageInfo>> batch = queue_.Claim(
+    absl::StatusOr<std::vector<ClaimedMessage>> batch = queue_.Claim(
         static_cast<size_t>(options_.workers), {}, options_.max_per_destination);
     if (!batch.ok() || batch->empty()) return processed;
-    for (const QueuedMessageInfo& message : *batch) {
+    for (const ClaimedMessage& message : *batch) {
       processor_.Process(message);
       ++processed;
     }

@@ -1,8 +1,17 @@
 // The delivery workers: one dispatcher thread claims due messages (no more
 // than there are idle workers, and no more than max_per_destination in
 // progress per domain) and hands them to `workers` threads, each of which runs
-// QueueProcessor::Process. Idle workers look for due work every poll
-// interval, or at once when woken (a new message was queued here).
+// QueueProcessor::Process. The dispatcher claims again at once when woken (a
+// message was queued or made due here), when its last claim filled every
+// free worker, and when a few deliveries finished (workers and slots of their
+// destinations are free again, and those may have more waiting); the poll
+// interval is only the fallback that finds
+// work queued by other replicas or coming due after a retry wait.
+//
+// Leases: every message claimed here has its lease renewed by the dispatcher
+// once half of it has passed, for as long as it is claimed here, so a slow
+// attempt (a large message, a slow peer) is never delivered a second time by
+// another worker; only a relay that died stops renewing.
 //
 // Stop: no more claims; messages claimed but not started are released (due
 // now, for another replica); deliveries in progress get a grace period.
@@ -17,6 +26,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -27,9 +37,12 @@
 namespace cmtp::relay {
 
 struct EngineOptions {
-  int workers = 8;
-  int max_per_destination = 4;
+  int workers = 32;
+  int max_per_destination = 16;
   std::chrono::milliseconds poll_interval{200};
+  // Called by the dispatcher about once per poll interval (queue depth
+  // gauges and the like); may be empty.
+  std::function<void()> periodic;
 };
 
 class DeliveryEngine {
@@ -43,8 +56,10 @@ class DeliveryEngine {
   DeliveryEngine& operator=(const DeliveryEngine&) = delete;
 
   void Start();
-  // Due work may be waiting: claim now rather than at the next poll.
-  void Wake();
+  // Due work may be waiting (for `domain`; empty: for any): claim now
+  // rather than at the next poll. A domain already at its cap here is left
+  // to the claim that follows its next finished delivery.
+  void Wake(std::string_view domain = {});
   // Stops claiming, releases what was claimed but not started, and waits up
   // to `grace` for deliveries in progress. True when every thread finished;
   // false when some are still delivering (their leases cover them): the
@@ -60,9 +75,14 @@ class DeliveryEngine {
  private:
   void DispatchLoop();
   void WorkLoop();
-  // Claims as many messages as there are free workers; false on an error.
-  bool ClaimForIdleWorkers(size_t& claimed);
+  // Claims as many messages as there are free workers (`asked`; `claimed`
+  // of them were due and allowed); false on an error.
+  bool ClaimForIdleWorkers(size_t& claimed, size_t& asked);
   void ReleaseUnstarted();
+  // Renews the leases that are half gone of the messages claimed here.
+  void RenewLeases();
+  // A claimed message is done with (processed or released).
+  void Forget(const QueuedMessageInfo& message);
 
   OutboundQueue& queue_;
   QueueProcessor& processor_;
@@ -73,10 +93,12 @@ class DeliveryEngine {
   std::condition_variable work_ready_;      // workers wait for tasks_
   std::condition_variable dispatcher_;      // the dispatcher waits for room or a wake
   std::condition_variable all_idle_;        // Stop waits for running_ == 0
-  std::deque<QueuedMessageInfo> tasks_;     // claimed, not started
+  std::deque<ClaimedMessage> tasks_;        // claimed, not started
   std::map<std::string, int> in_progress_;  // domain -> claimed and not finished
+  std::map<std::string, int64_t> leases_;   // id -> lease end (unix ms), claimed here
   int running_ = 0;
   bool woken_ = false;
+  int finished_since_claim_ = 0;  // deliveries finished since the last claim
   bool stopping_ = false;
   bool started_ = false;
   std::thread dispatcher_thread_;

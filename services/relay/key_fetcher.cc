@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/common/errors.h"
 #include "lib/common/strings.h"
+#include "services/relay/relay_metrics.h"
 
 namespace cmtp::relay {
 namespace {
@@ -61,6 +62,9 @@ absl::StatusOr<FetchedKey> KeyFetcher::Fetch(std::string_view domain,
   absl::StatusOr<std::optional<CachedKey>> cached = Cached(domain, account);
   if (!cached.ok()) return cached.status();
   if (cached->has_value()) {
+    if (RelayMetrics* metrics = stats_.metrics(); metrics != nullptr) {
+      metrics->KeyCacheHit();
+    }
     if (!(*cached)->available) return NotAvailable(domain, account, true);
     return FetchedKey{(*cached)->public_key, (*cached)->server_public_key, true};
   }

@@ -11,6 +11,18 @@
 #include "lib/wire/reply.h"
 
 namespace cmtp::relay {
+
+std::string_view OutcomeName(DeliveryOutcome::Kind kind) {
+  switch (kind) {
+    case DeliveryOutcome::Kind::kDelivered:
+      return "delivered";
+    case DeliveryOutcome::Kind::kTemporary:
+      return "temporary_failure";
+    case DeliveryOutcome::Kind::kPermanent:
+      return "permanent_failure";
+  }
+  return "unknown";
+}
 namespace {
 
 // What the reference server reads after a MAIL (and never checks).
@@ -22,8 +34,8 @@ constexpr int64_t kStaleConnectionFailureMs = 1000;
 
 using Kind = DeliveryOutcome::Kind;
 
-DeliveryOutcome Outcome(Kind kind, std::string detail) {
-  return DeliveryOutcome{kind, std::move(detail)};
+DeliveryOutcome Outcome(Kind kind, std::string detail, std::string_view reason = "") {
+  return DeliveryOutcome{kind, std::move(detail), reason};
 }
 
 // "MAIL\0" and the message bytes, as one request.
@@ -53,7 +65,9 @@ DeliveryOutcome MailDelivery::Deliver(std::string_view domain,
   bool reused = false;
   absl::StatusOr<std::unique_ptr<PeerSession>> peer =
       connector_.Acquire(domain, /*allow_idle=*/!reference, &reused);
-  if (!peer.ok()) return Outcome(Kind::kTemporary, std::string(peer.status().message()));
+  if (!peer.ok()) {
+    return Outcome(Kind::kTemporary, std::string(peer.status().message()), "unreachable");
+  }
   if (reference) return SendToReference(**peer, message_bytes);
 
   const int64_t started_ms = steady_now_ms_();
@@ -65,7 +79,8 @@ DeliveryOutcome MailDelivery::Deliver(std::string_view domain,
     // message once (it deduplicates by id).
     peer = connector_.Acquire(domain, /*allow_idle=*/false, &reused);
     if (!peer.ok()) {
-      return Outcome(Kind::kTemporary, std::string(peer.status().message()));
+      return Outcome(Kind::kTemporary, std::string(peer.status().message()),
+                     "unreachable");
     }
     outcome = SendMail(**peer, message_id, message_bytes);
   }
@@ -79,18 +94,22 @@ DeliveryOutcome MailDelivery::SendMail(PeerSession& peer, std::string_view messa
   absl::StatusOr<wire::Reply> reply = peer.session->connection().Exchange(
       MailRequest(message_bytes), wire::ReplyKind::kStatus);
   if (!reply.ok()) {
-    return Outcome(Kind::kTemporary, absl::StrCat(peer.domain, " (", peer.address,
-                                                  "): ", reply.status().message()));
+    return Outcome(
+        Kind::kTemporary,
+        absl::StrCat(peer.domain, " (", peer.address, "): ", reply.status().message()),
+        "io");
   }
   if (!reply->has_status) {
     return Outcome(Kind::kTemporary,
-                   absl::StrCat(peer.domain, " answered MAIL without a status reply"));
+                   absl::StrCat(peer.domain, " answered MAIL without a status reply"),
+                   "protocol");
   }
   const wire::Status& status = reply->status;
   if (crypto::VerifyStatus(peer.server_key, status, message_bytes)) {
     if (!status.success) {
       return Outcome(Kind::kPermanent,
-                     absl::StrCat(peer.domain, " refused the message: ", status.detail));
+                     absl::StrCat(peer.domain, " refused the message: ", status.detail),
+                     "refused");
     }
     if (status.detail != message_id) {
       // Still a receipt for exactly these bytes; only the label is odd.
@@ -104,12 +123,14 @@ DeliveryOutcome MailDelivery::SendMail(PeerSession& peer, std::string_view messa
   // from its header (too large, malformed) before reading it.
   if (!status.success && crypto::VerifyStatus(peer.server_key, status, "")) {
     return Outcome(Kind::kPermanent,
-                   absl::StrCat(peer.domain, " refused the message: ", status.detail));
+                   absl::StrCat(peer.domain, " refused the message: ", status.detail),
+                   "refused");
   }
   return Outcome(
       Kind::kTemporary,
       absl::StrCat("the ", status.success ? "SUCCESS" : "FAILURE", " reply of ",
-                   peer.domain, " does not verify with its pinned server key"));
+                   peer.domain, " does not verify with its pinned server key"),
+      "bad_signature");
 }
 
 DeliveryOutcome MailDelivery::SendToReference(PeerSession& peer,
@@ -119,7 +140,8 @@ DeliveryOutcome MailDelivery::SendToReference(PeerSession& peer,
   client::Connection& connection = peer.session->connection();
   if (absl::Status sent = connection.Send(request); !sent.ok()) {
     return Outcome(Kind::kTemporary,
-                   absl::StrCat(peer.domain, " (", peer.address, "): ", sent.message()));
+                   absl::StrCat(peer.domain, " (", peer.address, "): ", sent.message()),
+                   "io");
   }
   // The reference client says goodbye after MAIL; the reply is not awaited
   // (the reference never acknowledges MAIL, so nothing could be learnt).

@@ -24,7 +24,17 @@ struct DeliveryOutcome {
   // Delivered: the peer's receipt detail (the message id). Otherwise: why,
   // fit for last_error and the failure notice.
   std::string detail;
+  // Why it failed, as one of a few fixed words for metric labels and log
+  // queries (never a domain or an address): "unreachable" (no session:
+  // DNS, connect, key request or pin refused), "io" (the exchange broke or
+  // timed out), "protocol" (no status reply), "bad_signature", "refused"
+  // (the peer's verified FAILURE). Empty when delivered.
+  std::string_view reason;
 };
+
+// "delivered", "temporary_failure" or "permanent_failure": the outcome as
+// logs and metric labels name it.
+std::string_view OutcomeName(DeliveryOutcome::Kind kind);
 
 class MailDelivery {
  public:

@@ -52,35 +52,47 @@ return {0, ARGV[8]}
 // so not in KEYS: the relay's keys live on one Redis, not a cluster).
 //   KEYS: due set
 //   ARGV: now, lease end, max messages, scan limit, max per destination,
-//         message key prefix, then pairs of domain, busy count
-//   -> {{id, info fields...}, ...}
+//         message key prefix, bytes limit, then pairs of domain, busy count
+//   -> {{id, info fields..., '1' and the bytes, or '0' and ''}, ...}
 // An id without its hash (removed between two steps by an older version) is
 // dropped from the set.
 const redis::Script& ClaimScript() {
+  // Only a candidate's destination is read first: with one destination at
+  // its cap and a long backlog, most candidates are skipped, and the whole
+  // hash is read for those claimed only.
   static const redis::Script script(absl::StrCat(R"lua(
 local wanted = tonumber(ARGV[3])
 local cap = tonumber(ARGV[5])
 local busy = {}
-for i = 7, #ARGV, 2 do busy[ARGV[i]] = tonumber(ARGV[i + 1]) end
+local bytes_limit = tonumber(ARGV[7])
+for i = 8, #ARGV, 2 do busy[ARGV[i]] = tonumber(ARGV[i + 1]) end
 local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0,
   tonumber(ARGV[4]))
 local claimed = {}
 for _, id in ipairs(due) do
   if #claimed >= wanted then break end
   local key = ARGV[6] .. id
-  local f = redis.call('HMGET', key, )lua",
-                                                 kInfoFields, R"lua()
-  if not f[1] then
+  local domain = redis.call('HGET', key, 'dst_domain')
+  if not domain then
     redis.call('ZREM', KEYS[1], id)
   else
-    local n = busy[f[1]] or 0
+    local n = busy[domain] or 0
     if n < cap then
-      busy[f[1]] = n + 1
+      busy[domain] = n + 1
       redis.call('ZADD', KEYS[1], ARGV[2], id)
       redis.call('HSET', key, 'lease_until', ARGV[2])
+      local f = redis.call('HMGET', key, )lua",
+                                                 kInfoFields, R"lua()
       local row = {id}
 )lua",
                                                  kAppendInfo, R"lua(
+      if (tonumber(f[8]) or 0) <= bytes_limit and not f[10] then
+        row[#row + 1] = '1'
+        row[#row + 1] = redis.call('HGET', key, 'message') or ''
+      else
+        row[#row + 1] = '0'
+        row[#row + 1] = ''
+      end
       claimed[#claimed + 1] = row
     end
   end
@@ -122,6 +134,21 @@ const redis::Script& RemoveScript() {
   static const redis::Script script(R"lua(#!lua flags=allow-oom
 redis.call('ZREM', KEYS[2], ARGV[1])
 return redis.call('DEL', KEYS[1])
+)lua");
+  return script;
+}
+
+// Removes a message and counts it once.
+//   KEYS: message hash, due set, counters hash
+//   ARGV: id, then pairs of field, amount   -> 1 removed, 0 absent
+const redis::Script& RemoveAndCountScript() {
+  static const redis::Script script(R"lua(#!lua flags=allow-oom
+redis.call('ZREM', KEYS[2], ARGV[1])
+local removed = redis.call('DEL', KEYS[1])
+if removed == 1 then
+  for i = 2, #ARGV, 2 do redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
+end
+return removed
 )lua");
   return script;
 }
@@ -171,6 +198,21 @@ const redis::Script& ReleaseScript() {
   static const redis::Script script(R"lua(#!lua
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'lease_until', '0')
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+return 1
+)lua",
+                                    redis::Retry::kSafe);
+  return script;
+}
+
+// Extends the lease of a message that is still claimed; one whose lease was
+// cleared (rescheduled, released) or that is gone is left alone.
+//   KEYS: message hash, due set   ARGV: id, new lease end   -> 1, or 0
+const redis::Script& RenewLeaseScript() {
+  static const redis::Script script(R"lua(#!lua
+local lease = redis.call('HGET', KEYS[1], 'lease_until')
+if not lease or lease == '0' then return 0 end
+redis.call('HSET', KEYS[1], 'lease_until', ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
 return 1
 )lua",
@@ -336,21 +378,22 @@ absl::StatusOr<EnqueueResult> OutboundQueue::Enqueue(const NewMessage& message) 
   return EnqueueResult{stored.elements[0].integer == 1, ToInt(stored.elements[1].str)};
 }
 
-absl::StatusOr<std::vector<QueuedMessageInfo>> OutboundQueue::Claim(
+absl::StatusOr<std::vector<ClaimedMessage>> OutboundQueue::Claim(
     size_t max_messages, const std::map<std::string, int>& busy,
     int max_per_destination) const {
-  if (max_messages == 0) return std::vector<QueuedMessageInfo>();
+  if (max_messages == 0) return std::vector<ClaimedMessage>();
   const int64_t now = now_unix_ms_();
   const std::string now_text = std::to_string(now);
   const std::string lease_end = std::to_string(now + options_.lease_ms);
   const std::string wanted = std::to_string(max_messages);
   const std::string scan = std::to_string(options_.claim_scan_limit);
   const std::string cap = std::to_string(max_per_destination);
+  const std::string bytes_limit = std::to_string(options_.claim_bytes_limit);
   std::vector<std::string> counts;
   counts.reserve(busy.size());
   for (const auto& [domain, count] : busy) counts.push_back(std::to_string(count));
-  std::vector<std::string_view> args = {now_text, lease_end, wanted,
-                                        scan,     cap,       keys::kMessagePrefix};
+  std::vector<std::string_view> args = {
+      now_text, lease_end, wanted, scan, cap, keys::kMessagePrefix, bytes_limit};
   size_t index = 0;
   for (const auto& [domain, count] : busy) {
     args.push_back(domain);
@@ -359,15 +402,19 @@ absl::StatusOr<std::vector<QueuedMessageInfo>> OutboundQueue::Claim(
   absl::StatusOr<Reply> reply = ClaimScript().Run(redis_, {keys::kDue}, args);
   if (!reply.ok()) return reply.status();
   if (reply->type != Reply::Type::kArray) return UnexpectedReply("the claim script");
-  std::vector<QueuedMessageInfo> claimed;
+  std::vector<ClaimedMessage> claimed;
   claimed.reserve(reply->elements.size());
-  for (const Reply& row : reply->elements) {
-    if (!IsStringArray(row, 1 + kInfoFieldCount)) {
+  for (Reply& row : reply->elements) {
+    if (!IsStringArray(row, 3 + kInfoFieldCount)) {
       return UnexpectedReply("the claim script");
     }
-    QueuedMessageInfo info = InfoFromRow(row.elements[0].str, row, 1);
-    info.next_attempt_ms = now + options_.lease_ms;
-    claimed.push_back(std::move(info));
+    ClaimedMessage message;
+    message.info = InfoFromRow(row.elements[0].str, row, 1);
+    message.info.next_attempt_ms = now + options_.lease_ms;
+    if (row.elements[1 + kInfoFieldCount].str == "1") {
+      message.message = std::move(row.elements[2 + kInfoFieldCount].str);
+    }
+    claimed.push_back(std::move(message));
   }
   return claimed;
 }
@@ -444,6 +491,25 @@ absl::StatusOr<bool> OutboundQueue::Remove(std::string_view message_id) const {
                    "the remove script");
 }
 
+absl::StatusOr<bool> OutboundQueue::RemoveAndCount(
+    std::string_view message_id, std::string_view counters_key,
+    const std::vector<CounterIncrement>& increments) const {
+  const std::string hash = keys::Message(message_id);
+  std::vector<std::string> amounts;
+  amounts.reserve(increments.size());
+  for (const CounterIncrement& increment : increments) {
+    amounts.push_back(std::to_string(increment.amount));
+  }
+  std::vector<std::string_view> args = {message_id};
+  for (size_t i = 0; i < increments.size(); ++i) {
+    args.push_back(increments[i].field);
+    args.push_back(amounts[i]);
+  }
+  return FlagReply(
+      RemoveAndCountScript().Run(redis_, {hash, keys::kDue, counters_key}, args),
+      "the remove script");
+}
+
 absl::StatusOr<bool> OutboundQueue::Reschedule(std::string_view message_id,
                                                uint32_t attempts,
                                                std::string_view last_error,
@@ -482,6 +548,19 @@ absl::StatusOr<bool> OutboundQueue::Release(std::string_view message_id) const {
   const std::string now = std::to_string(now_unix_ms_());
   return FlagReply(ReleaseScript().Run(redis_, {hash, keys::kDue}, {message_id, now}),
                    "the release script");
+}
+
+absl::StatusOr<std::optional<int64_t>> OutboundQueue::RenewLease(
+    std::string_view message_id) const {
+  const std::string hash = keys::Message(message_id);
+  const int64_t lease_end = now_unix_ms_() + options_.lease_ms;
+  const std::string lease_end_text = std::to_string(lease_end);
+  absl::StatusOr<bool> renewed = FlagReply(
+      RenewLeaseScript().Run(redis_, {hash, keys::kDue}, {message_id, lease_end_text}),
+      "the lease script");
+  if (!renewed.ok()) return renewed.status();
+  if (!*renewed) return std::nullopt;
+  return lease_end;
 }
 
 absl::StatusOr<uint64_t> OutboundQueue::RetryNow(std::string_view message_id) const {

@@ -60,6 +60,14 @@ struct QueuedMessageInfo {
   std::string bounce_reason;
 };
 
+// A message as a claim hands it out: what the queue knows, and its bytes
+// when they are small enough to come with the claim (saving the worker a
+// round trip) and it is not given up already (a failure notice needs Load).
+struct ClaimedMessage {
+  QueuedMessageInfo info;
+  std::optional<std::string> message;
+};
+
 // A message with its bytes, as a worker processes it.
 struct QueuedMessage {
   QueuedMessageInfo info;
@@ -68,6 +76,12 @@ struct QueuedMessage {
   // very same notice (same id) instead of a second one.
   std::string notice_id;
   std::string notice;
+};
+
+// A field of a counters hash and what to add to it (HINCRBY).
+struct CounterIncrement {
+  std::string field;
+  int64_t amount = 0;
 };
 
 struct QueueListing {
@@ -82,6 +96,8 @@ struct QueueOptions {
   // Due messages one claim looks at: bounds the script's work when one
   // saturated destination has a long backlog in front of the others.
   int claim_scan_limit = 512;
+  // Messages up to this size come with their claim (ClaimedMessage).
+  uint64_t claim_bytes_limit = 64 * 1024;
 };
 
 class OutboundQueue {
@@ -101,7 +117,7 @@ class OutboundQueue {
   // first, skipping destinations that already have `max_per_destination`
   // messages in progress here (`busy`: domain -> in progress, plus those
   // claimed by this call).
-  absl::StatusOr<std::vector<QueuedMessageInfo>> Claim(
+  absl::StatusOr<std::vector<ClaimedMessage>> Claim(
       size_t max_messages, const std::map<std::string, int>& busy,
       int max_per_destination) const;
 
@@ -116,6 +132,12 @@ class OutboundQueue {
   // Removes the message (delivered, dropped or bounced). False when it was
   // not queued (another worker finished it first).
   absl::StatusOr<bool> Remove(std::string_view message_id) const;
+  // Remove, and when this call removed it, adds `increments` to the hash
+  // `counters_key` in the same step: a delivery is counted once even when two
+  // workers raced, and costs one round trip.
+  absl::StatusOr<bool> RemoveAndCount(
+      std::string_view message_id, std::string_view counters_key,
+      const std::vector<CounterIncrement>& increments) const;
   // After a failed attempt: records `attempts` and `last_error` and makes it
   // due at `next_attempt_ms`. False when it is no longer queued.
   absl::StatusOr<bool> Reschedule(std::string_view message_id, uint32_t attempts,
@@ -134,12 +156,19 @@ class OutboundQueue {
   // A claimed message that will not be worked on after all (shutdown): due
   // now again. False when it is no longer queued.
   absl::StatusOr<bool> Release(std::string_view message_id) const;
+  // A claimed message still being worked on: its lease ends `lease_ms` from
+  // now instead, so a slow attempt is not redelivered by another worker.
+  // Returns the new end of the lease; nullopt when the message is no longer
+  // claimed (finished, rescheduled, released or removed): nothing changes.
+  absl::StatusOr<std::optional<int64_t>> RenewLease(std::string_view message_id) const;
   // Makes one message (or, with an empty id, every message) due now, except
   // those being delivered right now. Returns how many were rescheduled;
   // NotFound for an id that is not queued.
   absl::StatusOr<uint64_t> RetryNow(std::string_view message_id) const;
 
   const QueueOptions& options() const { return options_; }
+  // The wall clock the queue's scores are in (unix ms).
+  int64_t NowMs() const { return now_unix_ms_(); }
 
  private:
   redis::Client& redis_;

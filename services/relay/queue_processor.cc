@@ -1,12 +1,16 @@
 #include "services/relay/queue_processor.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "lib/common/strings.h"
+#include "lib/observability/request_id.h"
+#include "services/relay/relay_keys.h"
+#include "services/relay/relay_metrics.h"
 
 namespace cmtp::relay {
 namespace {
@@ -15,12 +19,7 @@ std::string Recipient(const QueuedMessageInfo& info) {
   return absl::StrCat(info.dst_account, "@", info.dst_domain);
 }
 
-void Log(const QueuedMessageInfo& info, std::string_view what) {
-  std::fprintf(stderr, "relay: %s from %s@%s to %s (request %s): %s\n",
-               info.message_id.c_str(), info.src_account.c_str(), info.src_domain.c_str(),
-               Recipient(info).c_str(), info.request_id.c_str(),
-               std::string(what).c_str());
-}
+using observability::LogLevel;
 
 std::string Seconds(int64_t ms) { return absl::StrCat(ms / 1000, " s"); }
 
@@ -30,67 +29,107 @@ QueueProcessor::QueueProcessor(Parts parts, const RelayOptions& options,
                                std::function<int64_t()> now_unix_ms)
     : parts_(parts), options_(options), now_unix_ms_(std::move(now_unix_ms)) {}
 
-void QueueProcessor::Process(const QueuedMessageInfo& claimed) {
-  absl::StatusOr<std::optional<QueuedMessage>> loaded =
-      parts_.queue.Load(claimed.message_id);
-  if (!loaded.ok()) {
-    Log(claimed, absl::StrCat("cannot load it (tried again when its lease ends): ",
-                              loaded.status().message()));
-    return;
+void QueueProcessor::Log(LogLevel level, const QueuedMessageInfo& info,
+                         std::string_view msg, std::string_view detail) const {
+  parts_.log.Log(level, msg,
+                 {{"message_id", info.message_id},
+                  {"src_domain", info.src_domain},
+                  {"dst_domain", info.dst_domain},
+                  {"detail", detail}});
+}
+
+void QueueProcessor::Process(const ClaimedMessage& claimed) {
+  const observability::ScopedRequestId request_id(claimed.info.request_id);
+  std::optional<QueuedMessage> loaded;
+  if (claimed.message.has_value()) {
+    // Small and not given up: the claim brought everything needed.
+    loaded = QueuedMessage{claimed.info, *claimed.message, "", ""};
+  } else {
+    absl::StatusOr<std::optional<QueuedMessage>> read =
+        parts_.queue.Load(claimed.info.message_id);
+    if (!read.ok()) {
+      Log(LogLevel::kWarning, claimed.info, "cannot load a claimed message",
+          absl::StrCat("tried again when its lease ends: ", read.status().message()));
+      return;
+    }
+    // Finished meanwhile by another worker, or dropped by an operator.
+    if (!read->has_value()) return;
+    loaded = *std::move(read);
   }
-  // Finished meanwhile by another worker, or dropped by an operator.
-  if (!loaded->has_value()) return;
-  const QueuedMessage& message = **loaded;
+  const QueuedMessage& message = *loaded;
   if (!message.info.bounce_reason.empty()) {
     // Given up earlier; only the failure notice was left to do.
     (void)GiveUp(message, message.info.bounce_reason, message.info.attempts);
     return;
   }
 
-  parts_.stats.Add(Counter::kDeliveryAttempts);
+  // The attempt is counted with its outcome (one round trip fewer).
   const uint32_t attempts = message.info.attempts + 1;
+  const auto started = std::chrono::steady_clock::now();
   const DeliveryOutcome outcome = parts_.delivery.Deliver(
       message.info.dst_domain, message.info.message_id, message.message);
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+  if (RelayMetrics* metrics = parts_.stats.metrics(); metrics != nullptr) {
+    metrics->AttemptFinished(outcome);
+  }
+  parts_.log.Log(
+      outcome.kind == DeliveryOutcome::Kind::kDelivered ? LogLevel::kInfo
+                                                        : LogLevel::kWarning,
+      "delivery attempt",
+      {{"message_id", message.info.message_id},
+       {"src_domain", message.info.src_domain},
+       {"dst_domain", message.info.dst_domain},
+       {"attempt", attempts},
+       {"size_bytes", message.info.size},
+       {"outcome", OutcomeName(outcome.kind)},
+       {"reason", outcome.reason},
+       {"detail", outcome.detail},
+       {"duration_seconds", took.count()},
+       {"queued_seconds",
+        static_cast<double>(now_unix_ms_() - message.info.queued_ms) / 1000.0}});
   switch (outcome.kind) {
     case DeliveryOutcome::Kind::kDelivered:
-      Delivered(message, outcome, attempts);
+      Delivered(message);
       return;
     case DeliveryOutcome::Kind::kTemporary:
       FailedForNow(message, outcome, attempts);
       return;
     case DeliveryOutcome::Kind::kPermanent:
-      Log(message.info, absl::StrCat("refused for good: ", outcome.detail));
+      parts_.stats.Add(Counter::kDeliveryAttempts);
       (void)GiveUp(message, outcome.detail, attempts);
       return;
   }
 }
 
-void QueueProcessor::Delivered(const QueuedMessage& message,
-                               const DeliveryOutcome& outcome, uint32_t attempts) {
+void QueueProcessor::Delivered(const QueuedMessage& message) {
   const int64_t latency_ms = now_unix_ms_() - message.info.queued_ms;
-  absl::StatusOr<bool> removed = parts_.queue.Remove(message.info.message_id);
+  // Removed and counted in one step: counted once even when two workers
+  // raced to deliver it.
+  absl::StatusOr<bool> removed = parts_.queue.RemoveAndCount(
+      message.info.message_id, keys::kStats, parts_.stats.DeliveryIncrements(latency_ms));
   if (!removed.ok()) {
     // Delivered all the same; the lease runs out and the peer, which
     // deduplicates by id, is sent the message once more.
-    Log(message.info, absl::StrCat("delivered, but not removed from the queue: ",
-                                   removed.status().message()));
+    Log(LogLevel::kWarning, message.info, "delivered, but not removed from the queue",
+        FromAbsl(removed.status().message()));
+    return;
   }
-  // Counted once even when two workers raced to deliver it.
-  if (removed.ok() && *removed) parts_.stats.RecordDelivery(latency_ms);
-  Log(message.info, absl::StrCat("delivered on attempt ", attempts, " after ",
-                                 Seconds(latency_ms), " (receipt ", outcome.detail, ")"));
+  if (*removed) {
+    parts_.stats.DeliveryCounted(latency_ms);
+  } else {
+    parts_.stats.Add(Counter::kDeliveryAttempts);
+  }
 }
 
 void QueueProcessor::FailedForNow(const QueuedMessage& message,
                                   const DeliveryOutcome& outcome, uint32_t attempts) {
-  parts_.stats.Add(Counter::kDeliveryFailures);
+  parts_.stats.Add({Counter::kDeliveryAttempts, Counter::kDeliveryFailures});
   const int64_t now = now_unix_ms_();
   const int64_t deadline = message.info.queued_ms + options_.max_queue_lifetime_ms;
   if (now >= deadline) {
     const std::string reason = absl::StrCat("gave up after ", attempts, " attempts in ",
                                             Seconds(now - message.info.queued_ms),
                                             "; last error: ", outcome.detail);
-    Log(message.info, reason);
     (void)GiveUp(message, reason, attempts);
     return;
   }
@@ -100,13 +139,16 @@ void QueueProcessor::FailedForNow(const QueuedMessage& message,
   absl::StatusOr<bool> rescheduled =
       parts_.queue.Reschedule(message.info.message_id, attempts, outcome.detail, next);
   if (!rescheduled.ok()) {
-    Log(message.info,
-        absl::StrCat("attempt failed (", outcome.detail,
-                     ") and could not be rescheduled: ", rescheduled.status().message()));
+    Log(LogLevel::kError, message.info, "a failed attempt could not be rescheduled",
+        absl::StrCat(rescheduled.status().message(),
+                     " (tried again when its lease ends)"));
     return;
   }
-  Log(message.info, absl::StrCat("attempt ", attempts, " failed, next in ",
-                                 Seconds(next - now), ": ", outcome.detail));
+  if (RelayMetrics* metrics = parts_.stats.metrics(); metrics != nullptr) {
+    metrics->Retried();
+  }
+  Log(LogLevel::kInfo, message.info, "retry scheduled",
+      absl::StrCat("attempt ", attempts + 1, " in ", Seconds(next - now)));
 }
 
 absl::StatusOr<std::optional<BuiltNotice>> QueueProcessor::PrepareNotice(
@@ -161,7 +203,8 @@ absl::Status QueueProcessor::GiveUp(const QueuedMessage& message, std::string_vi
   absl::StatusOr<bool> marked =
       parts_.queue.MarkBouncing(info.message_id, reason, attempts);
   if (!marked.ok()) {
-    Log(info, absl::StrCat("cannot record giving up: ", marked.status().message()));
+    Log(LogLevel::kError, info, "cannot record giving up",
+        FromAbsl(marked.status().message()));
     return marked.status();
   }
   if (!*marked) return absl::OkStatus();  // no longer queued
@@ -188,12 +231,12 @@ absl::Status QueueProcessor::GiveUp(const QueuedMessage& message, std::string_vi
   const std::string why =
       absl::StrCat("given up (", ToAbsl(reason),
                    "); the failure notice could not be stored yet: ", stored.message());
-  Log(info, why);
+  Log(LogLevel::kWarning, info, "failure notice deferred", why);
   absl::StatusOr<bool> deferred =
       parts_.queue.Reschedule(info.message_id, attempts, why, next);
   if (!deferred.ok()) {
-    Log(info,
-        absl::StrCat("and could not be rescheduled: ", deferred.status().message()));
+    Log(LogLevel::kError, info, "a deferred failure notice could not be rescheduled",
+        FromAbsl(deferred.status().message()));
   }
   return stored;
 }
@@ -201,12 +244,12 @@ absl::Status QueueProcessor::GiveUp(const QueuedMessage& message, std::string_vi
 void QueueProcessor::RemoveBounced(const QueuedMessage& message, std::string_view what) {
   absl::StatusOr<bool> removed = parts_.queue.Remove(message.info.message_id);
   if (!removed.ok()) {
-    Log(message.info, absl::StrCat(ToAbsl(what), "; but not removed from the queue yet: ",
-                                   removed.status().message()));
+    Log(LogLevel::kError, message.info, "given up, but not removed from the queue yet",
+        absl::StrCat(ToAbsl(what), "; ", removed.status().message()));
     return;
   }
   if (*removed) parts_.stats.Add(Counter::kBounces);
-  Log(message.info, what);
+  Log(LogLevel::kWarning, message.info, "given up", what);
 }
 
 }  // namespace cmtp::relay

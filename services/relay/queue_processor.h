@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "lib/crypto/sodium.h"
+#include "lib/observability/logger.h"
 #include "services/relay/failure_notice.h"
 #include "services/relay/local_services.h"
 #include "services/relay/mail_delivery.h"
@@ -36,6 +37,9 @@ class QueueProcessor {
     LocalMailboxes& mailboxes;
     RelayStats& stats;
     const crypto::KeyPair& server_key;
+    // One JSON line per attempt and per outcome, with the request id the
+    // gateway queued the message under.
+    const observability::Logger& log;
   };
 
   // Every part must outlive the processor. `now_unix_ms` is the wall clock.
@@ -44,9 +48,10 @@ class QueueProcessor {
                  std::function<int64_t()> now_unix_ms);
 
   // Works on one message claimed from the queue, and records the outcome in
-  // the queue. Failures to record (Redis down) are logged: the lease then
-  // runs out and the message is tried again.
-  void Process(const QueuedMessageInfo& claimed);
+  // the queue. The message's request id is the thread's current one
+  // meanwhile (log lines, calls to our keyserver and mailstore). Failures to record
+  // (Redis down) are logged: the lease then runs out and the message is tried again.
+  void Process(const ClaimedMessage& claimed);
 
   // Gives up on a message: the sender's failure notice, then removal. An
   // error (our keyserver or mailstore unreachable) leaves it queued with
@@ -61,12 +66,15 @@ class QueueProcessor {
   absl::StatusOr<std::optional<BuiltNotice>> PrepareNotice(const QueuedMessage& message,
                                                            std::string_view reason,
                                                            uint32_t attempts);
-  void Delivered(const QueuedMessage& message, const DeliveryOutcome& outcome,
-                 uint32_t attempts);
+  // Removes it, counting the delivery once (the attempt has its own line).
+  void Delivered(const QueuedMessage& message);
   void FailedForNow(const QueuedMessage& message, const DeliveryOutcome& outcome,
                     uint32_t attempts);
   // Removes a message that was given up, counting the bounce once.
   void RemoveBounced(const QueuedMessage& message, std::string_view what);
+  // A line about `info` at `level`: its id, domains and `detail`.
+  void Log(observability::LogLevel level, const QueuedMessageInfo& info,
+           std::string_view msg, std::string_view detail) const;
 
   Parts parts_;
   const RelayOptions& options_;

@@ -1,7 +1,6 @@
 #include "services/relay/relay_core.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -72,7 +71,7 @@ absl::StatusOr<std::string> NormalizeDomain(std::string_view domain) {
 }
 
 RelayCore::RelayCore(Parts parts, const RelayOptions& options,
-                     std::function<void()> on_new_work)
+                     std::function<void(std::string_view domain)> on_new_work)
     : parts_(parts), options_(options), on_new_work_(std::move(on_new_work)) {}
 
 absl::StatusOr<EnqueueResult> RelayCore::Enqueue(const NewMessage& message) {
@@ -117,12 +116,13 @@ absl::StatusOr<EnqueueResult> RelayCore::Enqueue(const NewMessage& message) {
   normalized.dst_domain = *destination;
   absl::StatusOr<EnqueueResult> queued = parts_.queue.Enqueue(normalized);
   if (!queued.ok()) return queued;
-  std::fprintf(stderr, "relay: %s from %s@%s to %s@%s (request %s): %s\n",
-               std::string(message.message_id).c_str(), header.src_account.c_str(),
-               header.src_domain.c_str(), header.dst_account.c_str(),
-               destination->c_str(), std::string(message.request_id).c_str(),
-               queued->duplicate ? "queued already" : "queued");
-  if (!queued->duplicate && on_new_work_) on_new_work_();
+  parts_.log.Info(queued->duplicate ? "queued already" : "queued",
+                  {{"request_id", message.request_id},
+                   {"message_id", message.message_id},
+                   {"src_domain", header.src_domain},
+                   {"dst_domain", *destination},
+                   {"size_bytes", message.message.size()}});
+  if (!queued->duplicate && on_new_work_) on_new_work_(*destination);
   return queued;
 }
 
@@ -166,7 +166,7 @@ absl::StatusOr<uint64_t> RelayCore::RetryNow(std::string_view message_id) {
     if (absl::Status valid = ValidateMessageId(message_id); !valid.ok()) return valid;
   }
   absl::StatusOr<uint64_t> rescheduled = parts_.queue.RetryNow(message_id);
-  if (rescheduled.ok() && *rescheduled > 0 && on_new_work_) on_new_work_();
+  if (rescheduled.ok() && *rescheduled > 0 && on_new_work_) on_new_work_("");
   return rescheduled;
 }
 
@@ -201,11 +201,11 @@ absl::Status RelayCore::Repin(std::string_view domain,
   absl::Status repinned = parts_.pins.Repin(*normalized, server_public_key);
   if (repinned.ok()) {
     if (server_public_key.empty()) {
-      std::fprintf(stderr, "relay: an operator forgot the pin of %s\n",
-                   normalized->c_str());
+      parts_.log.Warning("pin forgotten by an operator", {{"domain", *normalized}});
     } else {
-      std::fprintf(stderr, "relay: an operator pinned %s to %s\n", normalized->c_str(),
-                   crypto::ToHex(server_public_key).c_str());
+      parts_.log.Warning("pinned by an operator",
+                         {{"domain", *normalized},
+                          {"server_public_key", crypto::ToHex(server_public_key)}});
     }
   }
   return repinned;

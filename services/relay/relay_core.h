@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "lib/observability/logger.h"
 #include "services/relay/key_fetcher.h"
 #include "services/relay/outbound_queue.h"
 #include "services/relay/pin_store.h"
@@ -37,11 +38,16 @@ class RelayCore {
     KeyFetcher& keys;
     PinStore& pins;
     RelayStats& stats;
+    // Enqueues and operator actions, one JSON line each, under the caller's
+    // request id.
+    const observability::Logger& log;
   };
 
   // Every part must outlive the core. `on_new_work` is called after a
-  // message became due (enqueued, retried): the delivery engine's Wake.
-  RelayCore(Parts parts, const RelayOptions& options, std::function<void()> on_new_work);
+  // message became due (enqueued, retried) with its destination (empty:
+  // any): the delivery engine's Wake.
+  RelayCore(Parts parts, const RelayOptions& options,
+            std::function<void(std::string_view domain)> on_new_work);
 
   // Checks that `message` is one MAIL message for a foreign domain from a
   // local sender, whose id and envelope match the request, then queues it.
@@ -62,7 +68,7 @@ class RelayCore {
  private:
   Parts parts_;
   const RelayOptions& options_;
-  const std::function<void()> on_new_work_;
+  const std::function<void(std::string_view domain)> on_new_work_;
 };
 
 // A foreign domain name as the relay accepts it: lower-cased, letters,

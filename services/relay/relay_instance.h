@@ -7,8 +7,11 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 #include "lib/crypto/sodium.h"
+#include "lib/observability/logger.h"
+#include "lib/observability/metrics.h"
 #include "lib/redis/client.h"
 #include "services/relay/delivery_engine.h"
 #include "services/relay/discovery.h"
@@ -22,6 +25,7 @@
 #include "services/relay/pin_store.h"
 #include "services/relay/queue_processor.h"
 #include "services/relay/relay_core.h"
+#include "services/relay/relay_metrics.h"
 #include "services/relay/relay_options.h"
 #include "services/relay/relay_stats.h"
 
@@ -37,10 +41,18 @@ struct RelayDependencies {
   std::function<int64_t()> steady_now_ms;  // monotonic: idle connections
 };
 
+// Where the relay's metrics and log lines go; null members: a registry of
+// the instance's own (counted, not served) and JSON lines on stderr.
+struct RelayObservability {
+  std::shared_ptr<observability::Metrics> metrics;
+  std::shared_ptr<observability::Logger> logger;
+};
+
 class RelayInstance {
  public:
   // Every dependency must outlive the instance. The engine is not started.
-  RelayInstance(RelayDependencies dependencies, RelayOptions options);
+  RelayInstance(RelayDependencies dependencies, RelayOptions options,
+                RelayObservability observability = {});
 
   RelayCore& core() { return core_; }
   DeliveryEngine& engine() { return engine_; }
@@ -50,9 +62,14 @@ class RelayInstance {
   QueueProcessor& processor() { return processor_; }
   IdleConnections& idle_connections() { return idle_; }
   const RelayOptions& options() const { return options_; }
+  observability::Metrics& metrics() { return *metrics_registry_; }
+  const observability::Logger& logger() const { return *logger_; }
 
  private:
   const RelayOptions options_;
+  const std::shared_ptr<observability::Metrics> metrics_registry_;
+  const std::shared_ptr<observability::Logger> logger_;
+  RelayMetrics metrics_;
   OutboundQueue queue_;
   PinStore pins_;
   KeyCache key_cache_;

@@ -128,8 +128,8 @@ void DeclareRelayFlags(Config& config) {
   Flag(config, "peers", "",
        "static map domain=host:port,... consulted before DNS (CMTP_PEERS)");
   Flag(config, "dns-server", "", "DNS server host:port (empty: the system's)");
-  Flag(config, "workers", "8", "delivery threads");
-  Flag(config, "max-per-destination", "4", "deliveries to one domain at the same time");
+  Flag(config, "workers", "32", "delivery threads");
+  Flag(config, "max-per-destination", "16", "deliveries to one domain at the same time");
   Flag(config, "retry-schedule-seconds", "60,300,900,1800,3600,7200",
        "waits after each failed attempt, the last one repeating");
   Flag(config, "retry-schedule", "",

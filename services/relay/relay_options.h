@@ -20,9 +20,11 @@ namespace cmtp::relay {
 struct RelayOptions {
   std::string domain = "localhost";  // ours: failure notices come from postmaster@it
 
-  // Delivery.
-  int workers = 8;
-  int max_per_destination = 4;
+  // Delivery. An attempt mostly waits (for the peer's fsync, its mailstore):
+  // enough of them in flight per destination let the peer commit them in
+  // groups (docs/performance.md, cross-domain).
+  int workers = 32;
+  int max_per_destination = 16;
   RetrySchedule retry_schedule;
   int64_t max_queue_lifetime_ms = 5LL * 24 * 3600 * 1000;
   // A claimed message is invisible to other workers this long; a relay that

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "lib/observability/request_id.h"
 #include "lib/rpc/status.h"
 
 namespace cmtp::relay {
@@ -42,7 +43,12 @@ grpc::Status RelayService::Enqueue(grpc::ServerContext*,
   message.dst_domain = request->dst_domain();
   message.src_account = request->src_account();
   message.src_domain = request->src_domain();
-  message.request_id = request->request_id();
+  // The id the gateway gave this mail, in the request or else in the call's
+  // metadata: every delivery log line of the message carries it.
+  const std::string request_id = request->request_id().empty()
+                                     ? observability::CurrentRequestId()
+                                     : request->request_id();
+  message.request_id = request_id;
   absl::StatusOr<EnqueueResult> queued = core_.Enqueue(message);
   if (!queued.ok()) {
     std::fprintf(stderr, "relay: enqueue of %s (request %s) refused: %s\n",

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/common/errors.h"
 #include "services/relay/relay_keys.h"
+#include "services/relay/relay_metrics.h"
 
 namespace cmtp::relay {
 namespace {
@@ -59,21 +60,66 @@ uint64_t ToCount(const std::string& text) {
 }  // namespace
 
 void RelayStats::Add(Counter counter, int64_t amount) const {
+  if (metrics_ != nullptr) {
+    // Attempts and failures are counted by outcome and reason where they
+    // are known (QueueProcessor).
+    for (int64_t i = 0; i < amount; ++i) {
+      if (counter == Counter::kBounces) metrics_->Bounced();
+      if (counter == Counter::kPinRefusals) metrics_->PinRefused();
+      if (counter == Counter::kKeyFetches) metrics_->KeyFetched();
+    }
+  }
   const std::string by = std::to_string(amount);
   LogCountingFailure(
       redis_.Command({"HINCRBY", keys::kStats, FieldOf(counter), by}).status());
 }
 
+void RelayStats::Add(std::initializer_list<Counter> counters) const {
+  std::vector<std::vector<std::string>> commands;
+  for (Counter counter : counters) {
+    if (metrics_ != nullptr) {
+      if (counter == Counter::kBounces) metrics_->Bounced();
+      if (counter == Counter::kPinRefusals) metrics_->PinRefused();
+      if (counter == Counter::kKeyFetches) metrics_->KeyFetched();
+    }
+    commands.push_back(
+        {"HINCRBY", std::string(keys::kStats), std::string(FieldOf(counter)), "1"});
+  }
+  std::vector<std::vector<std::string_view>> views;
+  for (const std::vector<std::string>& command : commands) {
+    views.emplace_back(command.begin(), command.end());
+  }
+  LogCountingFailure(redis_.Pipeline(views).status());
+}
+
 void RelayStats::RecordDelivery(int64_t latency_ms) const {
   if (latency_ms < 0) latency_ms = 0;  // clocks of two replicas disagree
-  const std::string bucket = BucketField(BucketOf(latency_ms));
-  const std::string sum = std::to_string(latency_ms);
-  LogCountingFailure(
-      redis_
-          .Pipeline({{"HINCRBY", keys::kStats, FieldOf(Counter::kDeliveries), "1"},
-                     {"HINCRBY", keys::kStats, bucket, "1"},
-                     {"HINCRBY", keys::kStats, kLatencySumMs, sum}})
-          .status());
+  DeliveryCounted(latency_ms);
+  std::vector<std::vector<std::string>> commands;
+  for (const CounterIncrement& increment : DeliveryIncrements(latency_ms)) {
+    if (increment.field == FieldOf(Counter::kDeliveryAttempts)) continue;
+    commands.push_back({"HINCRBY", std::string(keys::kStats), increment.field,
+                        std::to_string(increment.amount)});
+  }
+  std::vector<std::vector<std::string_view>> views;
+  for (const std::vector<std::string>& command : commands) {
+    views.emplace_back(command.begin(), command.end());
+  }
+  LogCountingFailure(redis_.Pipeline(views).status());
+}
+
+std::vector<CounterIncrement> RelayStats::DeliveryIncrements(int64_t latency_ms) const {
+  if (latency_ms < 0) latency_ms = 0;  // clocks of two replicas disagree
+  return {{std::string(FieldOf(Counter::kDeliveryAttempts)), 1},
+          {std::string(FieldOf(Counter::kDeliveries)), 1},
+          {BucketField(BucketOf(latency_ms)), 1},
+          {std::string(kLatencySumMs), latency_ms}};
+}
+
+void RelayStats::DeliveryCounted(int64_t latency_ms) const {
+  if (metrics_ != nullptr) {
+    metrics_->Delivered(static_cast<double>(latency_ms < 0 ? 0 : latency_ms) / 1000.0);
+  }
 }
 
 absl::StatusOr<StatsSnapshot> RelayStats::Read() const {

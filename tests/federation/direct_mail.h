@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -24,6 +25,12 @@ struct DirectMail {
 // LOGIN (with the password), AUTH, MAIL; the message id from the verified
 // SUCCESS receipt.
 absl::StatusOr<std::string> SendDirect(const DirectMail& mail);
+
+// The same for `count` messages in one session (one LOGIN: the gateway
+// limits those), the text of message i ending in " i\n"; their ids in
+// order, or the first error.
+absl::StatusOr<std::vector<std::string>> SendDirectBatch(const DirectMail& mail,
+                                                         int count);
 
 }  // namespace cmtp::federation
 

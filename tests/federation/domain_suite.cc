@@ -24,18 +24,23 @@ DomainSuite::DomainSuite(std::string domain, std::string dir)
       keyserver_port_(cmtp::testing::FreePort()),
       mailstore_port_(cmtp::testing::FreePort()),
       relay_port_(cmtp::testing::FreePort()),
+      relay_metrics_port_(cmtp::testing::FreePort()),
+      relay2_port_(cmtp::testing::FreePort()),
+      relay2_metrics_port_(cmtp::testing::FreePort()),
       gateway_port_(cmtp::testing::FreePort()) {}
 
 DomainSuite::~DomainSuite() {
   // The gateway first, so no session waits on a service already gone.
   gateway_.Kill();
   relay_.Kill();
+  relay2_.Kill();
   mailstore_.Kill();
   keyserver_.Kill();
 }
 
 std::string DomainSuite::gateway_address() const { return Loopback(gateway_port_); }
 std::string DomainSuite::relay_address() const { return Loopback(relay_port_); }
+std::string DomainSuite::second_relay_address() const { return Loopback(relay2_port_); }
 
 std::string DomainSuite::Binary(const std::string& path) const {
   return absl::StrCat(CMTP_BINARY_DIR, "/", path);
@@ -85,10 +90,12 @@ bool DomainSuite::StartMailstore() {
                       {}, mailstore_);
 }
 
-bool DomainSuite::StartRelay() {
+std::vector<std::string> DomainSuite::RelayArgv(int port, int metrics_port) const {
   std::vector<std::string> argv = {Binary("services/relay/cmtp-relay"),
                                    "--listen",
-                                   Loopback(relay_port_),
+                                   Loopback(port),
+                                   "--metrics-listen",
+                                   Loopback(metrics_port),
                                    "--redis",
                                    redis_.address(),
                                    "--domain",
@@ -114,7 +121,17 @@ bool DomainSuite::StartRelay() {
   if (!relay_setup_.dns_server.empty()) {
     argv.insert(argv.end(), {"--dns-server", relay_setup_.dns_server});
   }
-  return StartService("relay", argv, {{"CMTP_PEERS", relay_setup_.static_peers}}, relay_);
+  return argv;
+}
+
+bool DomainSuite::StartRelay() {
+  return StartService("relay", RelayArgv(relay_port_, relay_metrics_port_),
+                      {{"CMTP_PEERS", relay_setup_.static_peers}}, relay_);
+}
+
+bool DomainSuite::StartSecondRelay() {
+  return StartService("relay2", RelayArgv(relay2_port_, relay2_metrics_port_),
+                      {{"CMTP_PEERS", relay_setup_.static_peers}}, relay2_);
 }
 
 bool DomainSuite::StartGateway() {
@@ -131,6 +148,7 @@ bool DomainSuite::StartGateway() {
 void DomainSuite::StopGateway() { gateway_.Stop(SIGTERM); }
 void DomainSuite::StopKeyserver() { keyserver_.Stop(SIGTERM); }
 void DomainSuite::KillRelay() { relay_.Kill(); }
+void DomainSuite::KillSecondRelay() { relay2_.Kill(); }
 void DomainSuite::PauseGateway() { kill(gateway_.pid(), SIGSTOP); }
 void DomainSuite::ResumeGateway() { kill(gateway_.pid(), SIGCONT); }
 

@@ -45,6 +45,12 @@ class DomainSuite {
   int gateway_port() const { return gateway_port_; }
   std::string gateway_address() const;  // "127.0.0.1:PORT"
   std::string relay_address() const;    // gRPC
+  // A second relay replica on the same Redis queue (StartSecondRelay); the
+  // gateway only knows the first.
+  std::string second_relay_address() const;
+  // Each relay serves Prometheus metrics on a port of its own.
+  int relay_metrics_port() const { return relay_metrics_port_; }
+  int second_relay_metrics_port() const { return relay2_metrics_port_; }
   // The folder `cmtpctl --state-dir` reads (relay.port etc.).
   const std::string& state_dir() const { return dir_; }
   const std::string& server_key_file() const { return server_key_file_; }
@@ -57,12 +63,15 @@ class DomainSuite {
   bool StartKeyserver();
   bool StartMailstore();
   bool StartRelay();
+  // Another cmtp-relay on the same queue, logging to relay2.log.
+  bool StartSecondRelay();
   bool StartGateway();
   // SIGTERM and wait.
   void StopGateway();
   void StopKeyserver();
   // SIGKILL: no chance to finish anything.
   void KillRelay();
+  void KillSecondRelay();
   // SIGSTOP: the kernel still accepts connections, nobody answers them (a
   // destination that hangs). ResumeGateway: SIGCONT.
   void PauseGateway();
@@ -82,6 +91,7 @@ class DomainSuite {
   std::string Binary(const std::string& path) const;
   std::string LogPath(const std::string& service) const;
   std::string PortFile(const std::string& service) const;
+  std::vector<std::string> RelayArgv(int port, int metrics_port) const;
 
   std::string domain_;
   std::string dir_;
@@ -89,6 +99,9 @@ class DomainSuite {
   int keyserver_port_;
   int mailstore_port_;
   int relay_port_;
+  int relay_metrics_port_;
+  int relay2_port_;
+  int relay2_metrics_port_;
   int gateway_port_;
   int key_generation_ = 0;
   RelaySetup relay_setup_;
@@ -96,6 +109,7 @@ class DomainSuite {
   cmtp::testing::Process keyserver_;
   cmtp::testing::Process mailstore_;
   cmtp::testing::Process relay_;
+  cmtp::testing::Process relay2_;
   cmtp::testing::Process gateway_;
 };
 

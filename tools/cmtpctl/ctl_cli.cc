@@ -1,6 +1,7 @@
 #include "tools/cmtpctl/ctl_cli.h"
 
 #include "lib/common/errors.h"
+#include "lib/rpc/tls.h"
 #include "tools/cmtp/command_line.h"
 #include "tools/cmtp/exit_codes.h"
 #include "tools/cmtpctl/operator_commands.h"
@@ -20,7 +21,8 @@ constexpr char kUsage[] =
     "  queue list [--domain DOMAIN] [--limit N]\n"
     "  queue show ID | queue retry [ID] | queue drop ID [--notify]\n"
     "  pins list | pins repin DOMAIN [--key HEX | --forget]\n"
-    "  relay-stats";
+    "  relay-stats\n"
+    "  dev-ca --out DIR [--services a,b] [--hosts h1,h2] [--namespace NS]";
 
 void DeclareFlags(cli::CommandLine& line) {
   Config& config = line.config();
@@ -42,6 +44,15 @@ void DeclareFlags(cli::CommandLine& line) {
   config.Add("key", "", "", "pins repin: the server key to pin, in hex");
   config.Add("forget", "", "false",
              "pins repin: forget the pin; the next contact pins anew");
+  rpc::AddTlsChannelFlags(config);
+  config.Add("out", "", "", "dev-ca: folder for ca.crt/ca.key and NAME.crt/NAME.key");
+  config.Add("services", "", "keyserver,mailstore,relay,gateway,cmtpctl",
+             "dev-ca: one certificate (server and client) per name");
+  config.Add("hosts", "", "",
+             "dev-ca: extra DNS names or IP addresses for every certificate");
+  config.Add("namespace", "", "",
+             "dev-ca: also NAME.NAMESPACE.svc[.cluster.local] in each certificate");
+  config.Add("days", "", "365", "dev-ca: how long the service certificates are valid");
 }
 
 absl::Status Usage() { return error::InvalidInput(std::string("usage: ") + kUsage); }
@@ -76,6 +87,7 @@ absl::Status Dispatch(OperatorContext& context, const std::vector<std::string>& 
     if (words[1] == "repin" && count == 3) return Repin(context, words[2]);
   }
   if (command == "relay-stats" && count == 1) return ShowRelayStats(context);
+  if (command == "dev-ca" && count == 1) return MakeDevCa(context);
   return Usage();
 }
 

@@ -35,6 +35,9 @@ absl::Status Repin(OperatorContext& context, const std::string& domain);
 // The relay's figures in Prometheus' text format (relay_stats_command.cc).
 absl::Status ShowRelayStats(OperatorContext& context);
 
+// A development CA and per-service TLS certificates (dev_ca_command.cc).
+absl::Status MakeDevCa(OperatorContext& context);
+
 }  // namespace cmtp::ctl
 
 #endif  // CMTP_TOOLS_CMTPCTL_OPERATOR_COMMANDS_H_

@@ -204,6 +204,7 @@ asio::awaitable<absl::StatusOr<MessageMeta>> FakeMailboxes::Put(Delivery& delive
   }
   std::lock_guard<std::mutex> lock(mutex_);
   --puts_in_progress_;
+  put_request_ids_.push_back(delivery.request_id);
   if (put_error_.has_value()) co_return *put_error_;
   std::vector<StoredMessage>& mailbox = mailboxes_[delivery.mailbox];
   for (const StoredMessage& stored : mailbox) {
@@ -249,6 +250,11 @@ asio::awaitable<absl::Status> FakeMailboxes::Delete(std::string mailbox,
     }
   }
   co_return error::NotFound(absl::StrCat("no message ", message_id));
+}
+
+std::vector<std::string> FakeMailboxes::PutRequestIds() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return put_request_ids_;
 }
 
 std::vector<OutboundMail> FakeRelay::Queued() {

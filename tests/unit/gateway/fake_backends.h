@@ -75,6 +75,8 @@ class FakeMailboxes : public Mailboxes {
   // so tests can catch a session in the middle of a command.
   void HoldPuts(bool hold);
   int puts_in_progress();
+  // The request id of every Put so far, failed ones included.
+  std::vector<std::string> PutRequestIds();
 
   asio::awaitable<absl::StatusOr<MessageMeta>> Put(Delivery& delivery) override;
   asio::awaitable<absl::StatusOr<std::vector<MessageMeta>>> List(
@@ -90,6 +92,7 @@ class FakeMailboxes : public Mailboxes {
   std::mutex mutex_;
   std::map<std::string, std::vector<StoredMessage>> mailboxes_;
   std::optional<absl::Status> put_error_;
+  std::vector<std::string> put_request_ids_;
   bool hold_puts_ = false;
   int puts_in_progress_ = 0;
   int64_t next_arrival_ms_ = 1700000000000;

@@ -93,7 +93,20 @@ TEST_F(GatewayForeignMailTest, AuthenticatedSenderIsQueuedWithThisServersEntry) 
   EXPECT_EQ(queued[0].dst_domain, "beta.test");
   EXPECT_EQ(queued[0].src_account, "alice");
   EXPECT_EQ(queued[0].src_domain, "hawaii.edu");
-  EXPECT_FALSE(queued[0].request_id.empty());
+  // The id the relay gets is the one of the gateway's log line for the MAIL.
+  EXPECT_EQ(queued[0].request_id.size(), 32u);
+  bool logged = false;
+  for (const std::string& line : harness_.LogLines()) {
+    if (line.find("\"msg\":\"mail\"") == std::string::npos) continue;
+    logged = true;
+    EXPECT_NE(line.find("\"request_id\":\"" + queued[0].request_id + "\""),
+              std::string::npos)
+        << line;
+    EXPECT_NE(line.find("\"outcome\":\"queued\""), std::string::npos) << line;
+    EXPECT_NE(line.find("\"recipient\":\"foreign\""), std::string::npos) << line;
+    EXPECT_EQ(line.find("beta.test"), std::string::npos) << line;
+  }
+  EXPECT_TRUE(logged);
   EXPECT_EQ(harness_.mailboxes().TotalMessages(), 0u);
 }
 

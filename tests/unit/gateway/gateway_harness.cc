@@ -24,6 +24,7 @@ crypto::KeyPair ReferenceServerKey() {
 
 GatewayHarness::GatewayHarness(HarnessOptions options)
     : options_(std::move(options)),
+      metrics_(std::make_shared<observability::Metrics>()),
       server_key_(ReferenceServerKey()),
       keys_(std::make_unique<FakeKeyDirectory>(std::string(server_key_.secret_key.view()),
                                                options_.domain)),
@@ -37,7 +38,14 @@ GatewayHarness::GatewayHarness(HarnessOptions options)
   stamping.now_unix_ms = [when = options_.now_unix_ms] { return when; };
   gateway_ = std::make_unique<GatewayContext>(
       options_.domain, std::move(*gateway_key), *keys_, mailboxes_, recipients_,
-      options_.with_relay ? &relay_ : nullptr, std::move(stamping));
+      options_.with_relay ? &relay_ : nullptr, std::move(stamping),
+      GatewayObservability{
+          metrics_, std::make_shared<const observability::Logger>(
+                        "gateway", observability::LogFormat::kJson,
+                        observability::LogLevel::kDebug, [this](std::string_view line) {
+                          std::lock_guard<std::mutex> lock(log_mutex_);
+                          log_lines_.emplace_back(line);
+                        })});
   listener_ = std::make_unique<Listener>(io_, options_.listener, *gateway_);
   if (absl::Status bound = listener_->Bind(); !bound.ok()) {
     std::fprintf(stderr, "harness: %s\n", std::string(bound.message()).c_str());
@@ -48,6 +56,11 @@ GatewayHarness::GatewayHarness(HarnessOptions options)
 }
 
 GatewayHarness::~GatewayHarness() { Shutdown(std::chrono::milliseconds(0)); }
+
+std::vector<std::string> GatewayHarness::LogLines() {
+  std::lock_guard<std::mutex> lock(log_mutex_);
+  return log_lines_;
+}
 
 void GatewayHarness::Shutdown(std::chrono::milliseconds grace) {
   if (threads_.empty()) return;

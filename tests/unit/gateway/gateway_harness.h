@@ -6,10 +6,14 @@
 #include <asio/io_context.hpp>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "lib/crypto/sodium.h"
+#include "lib/observability/logger.h"
+#include "lib/observability/metrics.h"
 #include "services/gateway/gateway_context.h"
 #include "services/gateway/listener.h"
 #include "services/gateway/recipient_cache.h"
@@ -49,12 +53,19 @@ class GatewayHarness {
   FakeRelay& relay() { return relay_; }
   Listener& listener() { return *listener_; }
   size_t sessions() const { return listener_->session_count(); }
+  // The gateway's metrics, in the text format /metrics serves.
+  std::string RenderMetrics() const { return metrics_->Render(); }
+  // Every log line the gateway wrote so far (JSON, debug level and up).
+  std::vector<std::string> LogLines();
 
   // Graceful shutdown as on SIGTERM; waits for the io threads to finish.
   void Shutdown(std::chrono::milliseconds grace);
 
  private:
   HarnessOptions options_;
+  std::shared_ptr<observability::Metrics> metrics_;
+  std::mutex log_mutex_;
+  std::vector<std::string> log_lines_;
   crypto::KeyPair server_key_;
   std::unique_ptr<FakeKeyDirectory> keys_;
   FakeMailboxes mailboxes_;

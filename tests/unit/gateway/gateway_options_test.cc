@@ -73,5 +73,39 @@ TEST(GatewayOptionsTest, RejectsValuesOutOfRange) {
   }
 }
 
+TEST(GatewayOptionsTest, ObservabilityIsOffUnlessAsked) {
+  absl::StatusOr<GatewayOptions> options = Parse({});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->admin_listen, "");
+  EXPECT_EQ(options->observability.metrics_listen_address, "");
+  ASSERT_NE(options->observability.logger, nullptr);
+  EXPECT_EQ(options->observability.logger->service(), "gateway");
+  EXPECT_FALSE(options->observability.logger->Enabled(observability::LogLevel::kDebug));
+}
+
+TEST(GatewayOptionsTest, MetricsHealthAndLogFlagsAndEnvironment) {
+  setenv("CMTP_ADMIN_LISTEN", "0.0.0.0:7100", 1);
+  absl::StatusOr<GatewayOptions> options =
+      Parse({"--metrics-listen", "127.0.0.1:0", "--metrics-port-file", "/tmp/m.port",
+             "--admin-port-file", "/tmp/a.port", "--log-level", "debug"});
+  unsetenv("CMTP_ADMIN_LISTEN");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->admin_listen, "0.0.0.0:7100");
+  EXPECT_EQ(options->admin_port_file, "/tmp/a.port");
+  EXPECT_EQ(options->observability.metrics_listen_address, "127.0.0.1:0");
+  EXPECT_EQ(options->metrics_port_file, "/tmp/m.port");
+  EXPECT_TRUE(options->observability.logger->Enabled(observability::LogLevel::kDebug));
+}
+
+TEST(GatewayOptionsTest, RejectsBadObservabilityValues) {
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--metrics-listen", "[::1]:9090"},
+        {"--metrics-listen", "no-port"},
+        {"--log-level", "loud"},
+        {"--log-format", "xml"}}) {
+    EXPECT_FALSE(Parse(args).ok()) << args[0] << " " << args[1];
+  }
+}
+
 }  // namespace
 }  // namespace cmtp::gateway

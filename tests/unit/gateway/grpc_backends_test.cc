@@ -194,8 +194,8 @@ class GatewayGrpcBackendsTest : public ::testing::Test {
 
 TEST_F(GatewayGrpcBackendsTest, PutSendsTheDeliveryAndHandsTheBytesBack) {
   const std::string blob(2 << 20, 'm');
-  Delivery delivery{"bob", "0123456789abcdef0123456789abcdef", blob, "alice",
-                    "hawaii.edu"};
+  Delivery delivery{
+      "bob", "0123456789abcdef0123456789abcdef", blob, "alice", "hawaii.edu", ""};
   absl::StatusOr<MessageMeta> meta = Run(mailboxes_->Put(delivery));
   ASSERT_TRUE(meta.ok()) << meta.status();
   EXPECT_EQ(meta->message_id, "0123456789abcdef0123456789abcdef");

@@ -716,6 +716,59 @@ TEST_F(KeyServerCoreTest, CreateInviteStoresAnExpiringToken) {
   EXPECT_EQ(core->CreateInvite(-1).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// ---- Waiting for replicas (--wait-replicas) ------------------------------
+
+TEST_F(KeyServerCoreTest, WritesWaitForReplicasAndFailWhenTheyLag) {
+  KeyServerOptions options = Options();
+  options.replica_wait = {.replicas = 1, .timeout_ms = 100};
+  auto core = MakeCore(options);  // the test's Redis has no replica
+  NewUser bob = MakeV2User("bob", kDomain);
+  absl::StatusOr<int64_t> created = core->Register(bob.request);
+  EXPECT_EQ(created.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(created.status().message(),
+              HasSubstr("account bob stored, but only 0 of 1 replicas"));
+  // Redis cannot take the write back: it stays, and a retry says so.
+  EXPECT_TRUE(AccountStored("bob"));
+  EXPECT_EQ(core->Register(bob.request).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(core->CreateInvite(60).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(core->SetAccountDisabled("bob", true).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Cli({"HGET", "cmtp:acct:{bob}", "disabled"}), "1");
+  // Nothing written, nothing to wait for.
+  EXPECT_EQ(core->SetAccountDisabled("nobody", true).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(KeyServerCoreTest, WritesAnswerOnceAReplicaHasThem) {
+  cmtp::testing::RedisServer replica;
+  ASSERT_TRUE(replica.Start());
+  // Redis otherwise waits 5 s for more replicas before a diskless sync.
+  Cli({"CONFIG", "SET", "repl-diskless-sync-delay", "0"});
+  ASSERT_EQ(replica.Cli({"REPLICAOF", "127.0.0.1", std::to_string(server_->port())}),
+            "OK");
+  ASSERT_TRUE(cmtp::testing::WaitFor([&] {
+    return Cli({"INFO", "replication"}).find("state=online") != std::string::npos;
+  }));
+  KeyServerOptions options = Options();
+  options.replica_wait = {.replicas = 1, .timeout_ms = 5000};
+  auto core = MakeCore(options);
+  NewUser bob = MakeV2User("bob", kDomain);
+  absl::StatusOr<int64_t> created = core->Register(bob.request);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(replica.Cli({"SISMEMBER", "cmtp:accounts", "bob"}), "1");
+  EXPECT_TRUE(core->CreateInvite(60).ok());
+  EXPECT_TRUE(core->SetAccountDisabled("bob", true).ok());
+  EXPECT_EQ(replica.Cli({"HGET", "cmtp:acct:{bob}", "disabled"}), "1");
+  replica.Stop();
+}
+
+TEST(ReplicaWaitTest, OptionsAreChecked) {
+  EXPECT_TRUE(ValidateReplicaWait({}).ok());
+  EXPECT_EQ(ValidateReplicaWait({.replicas = -1}).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ValidateReplicaWait({.replicas = 1, .timeout_ms = 0}).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(KeyServerCoreWithoutRedisTest, RedisDownIsUnavailable) {
   redis::PoolOptions options;
   options.address = "127.0.0.1:" + std::to_string(cmtp::testing::FreePort());

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace cmtp::observability {
 namespace {
@@ -19,6 +20,18 @@ TEST(RequestIdTest, NewIdsAreHexAndDistinct) {
     ids.insert(id);
   }
   EXPECT_EQ(ids.size(), 1000u);
+}
+
+// Threads that live for one id each (a synchronous gRPC server's) seed
+// their generators from one process seed: their ids must still all differ.
+TEST(RequestIdTest, ShortLivedThreadsMakeDistinctIds) {
+  constexpr int kThreads = 200;
+  std::vector<std::string> ids(kThreads);
+  for (int i = 0; i < kThreads; ++i) {
+    std::thread([&ids, i] { ids[i] = NewRequestId(); }).join();
+  }
+  EXPECT_EQ(std::set<std::string>(ids.begin(), ids.end()).size(),
+            static_cast<size_t>(kThreads));
 }
 
 TEST(RequestIdTest, UsableIdsAreShortAndPlain) {

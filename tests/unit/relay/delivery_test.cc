@@ -280,7 +280,7 @@ TEST_F(DeliveryTest, AMessageClaimedByARelayThatDiedIsDeliveredOnceAfterTheLease
   const ForeignMail mail = Enqueue("bob@beta.test", bob_.public_key, "only once\n");
   // Another relay claimed it, sent it (beta stored it), and was killed before
   // it could record the receipt.
-  absl::StatusOr<std::vector<QueuedMessageInfo>> claimed =
+  absl::StatusOr<std::vector<ClaimedMessage>> claimed =
       relay_->relay().queue().Claim(1, {}, 4);
   ASSERT_TRUE(claimed.ok() && claimed->size() == 1u);
   absl::StatusOr<client::Session> session = client::Session::Connect(
@@ -446,6 +446,79 @@ TEST_F(DeliveryTest, AReferencePeerGetsTheTrailerAndNoReplyIsAwaited) {
   absl::StatusOr<std::optional<Pin>> pin = relay_->relay().pins().Get("ref.test");
   ASSERT_TRUE(pin.ok() && pin->has_value());
   EXPECT_EQ((*pin)->server_public_key, reference_key.public_key);
+}
+
+// An attempt that outlasts its lease (a peer that hangs) keeps the message:
+// the engine renews the lease while the attempt is in flight, so no other
+// replica claims it and it is delivered once.
+TEST_F(DeliveryTest, TheLeaseOfASlowAttemptIsRenewedUntilItEnds) {
+  RelayOptions options = Options();
+  options.poll_interval_ms = 10;
+  options.io_timeout = std::chrono::milliseconds(20'000);
+  StartRelay(options);
+  beta_->PauseGateway();
+  relay_->relay().engine().Start();
+  const ForeignMail mail = Enqueue("bob@beta.test", bob_.public_key, "slow\n");
+  OutboundQueue& queue = relay_->relay().queue();
+  // Claimed, and the attempt hangs on the paused peer.
+  ASSERT_TRUE(cmtp::testing::WaitFor(
+      [&] {
+        std::optional<QueuedMessageInfo> info = Queued(mail.message_id);
+        return info.has_value() && info->next_attempt_ms > clock_.Now();
+      },
+      std::chrono::seconds(5)));
+  const int64_t first_lease_end = Queued(mail.message_id)->next_attempt_ms;
+  // Three quarters of the lease pass: the dispatcher renews it.
+  clock_.Advance(options.lease_ms * 3 / 4);
+  ASSERT_TRUE(cmtp::testing::WaitFor(
+      [&] {
+        std::optional<QueuedMessageInfo> info = Queued(mail.message_id);
+        return info.has_value() && info->next_attempt_ms > first_lease_end;
+      },
+      std::chrono::seconds(5)))
+      << "the lease was not renewed";
+  // Past the first lease: another replica finds nothing to claim.
+  clock_.Advance(options.lease_ms / 2);
+  absl::StatusOr<std::vector<ClaimedMessage>> stolen = queue.Claim(10, {}, 10);
+  ASSERT_TRUE(stolen.ok()) << stolen.status();
+  EXPECT_TRUE(stolen->empty()) << "a message being delivered was claimed again";
+
+  beta_->ResumeGateway();
+  ASSERT_TRUE(cmtp::testing::WaitFor([&] { return !Queued(mail.message_id).has_value(); },
+                                     std::chrono::seconds(20)));
+  ASSERT_TRUE(relay_->relay().engine().Stop(std::chrono::seconds(10)));
+  EXPECT_EQ(CountIn(*beta_, "bob", mail.message_id), 1u);
+  EXPECT_EQ(Stats().delivery_attempts, 1u);
+  EXPECT_EQ(Stats().deliveries, 1u);
+}
+
+// The poll interval is only a fallback: a burst to one destination, several
+// times its cap, is delivered without waiting for a single poll (the old
+// dispatcher slept a whole interval whenever the destination was at its cap).
+TEST_F(DeliveryTest, ABacklogForOneDestinationDrainsWithoutWaitingForPolls) {
+  RelayOptions options = Options();
+  options.workers = 4;
+  options.max_per_destination = 2;
+  options.poll_interval_ms = 60'000;
+  StartRelay(options);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    ids.push_back(
+        Enqueue("bob@beta.test", bob_.public_key, "burst " + std::to_string(i) + "\n")
+            .message_id);
+  }
+  // Started after the enqueues: only the first claim comes from a poll.
+  relay_->relay().engine().Start();
+  ASSERT_TRUE(cmtp::testing::WaitFor(
+      [&] {
+        absl::StatusOr<uint64_t> depth = relay_->relay().queue().Depth();
+        return depth.ok() && *depth == 0;
+      },
+      std::chrono::seconds(20)))
+      << "still queued: " << *relay_->relay().queue().Depth();
+  ASSERT_TRUE(relay_->relay().engine().Stop(std::chrono::seconds(10)));
+  for (const std::string& id : ids) EXPECT_EQ(CountIn(*beta_, "bob", id), 1u) << id;
+  EXPECT_EQ(Stats().deliveries, 20u);
 }
 
 TEST_F(DeliveryTest, TheWorkersDeliverEverythingQueuedWithoutBeingAsked) {

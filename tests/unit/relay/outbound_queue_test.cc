@@ -9,6 +9,7 @@
 #include <string>
 
 #include "lib/redis/client.h"
+#include "tests/support/redis_sentinel.h"
 #include "tests/support/redis_server.h"
 #include "tests/unit/relay/relay_test_env.h"
 
@@ -55,12 +56,14 @@ class OutboundQueueTest : public ::testing::Test {
   std::vector<std::string> ClaimIds(size_t max,
                                     const std::map<std::string, int>& busy = {},
                                     int per_destination = 100) {
-    absl::StatusOr<std::vector<QueuedMessageInfo>> claimed =
+    absl::StatusOr<std::vector<ClaimedMessage>> claimed =
         queue_->Claim(max, busy, per_destination);
     EXPECT_TRUE(claimed.ok()) << claimed.status();
     std::vector<std::string> ids;
     if (claimed.ok()) {
-      for (const QueuedMessageInfo& info : *claimed) ids.push_back(info.message_id);
+      for (const ClaimedMessage& message : *claimed) {
+        ids.push_back(message.info.message_id);
+      }
     }
     return ids;
   }
@@ -182,6 +185,85 @@ TEST_F(OutboundQueueTest, ReleaseMakesAClaimedMessageDueAgainAtOnce) {
   EXPECT_EQ(ClaimIds(1), std::vector<std::string>{Id('a')});
 }
 
+TEST_F(OutboundQueueTest, ARenewedLeaseKeepsTheMessageHiddenPastTheFirstLease) {
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('a'), "m")).ok());
+  ASSERT_EQ(ClaimIds(10), std::vector<std::string>{Id('a')});
+  clock_.Advance(kLeaseMs / 2);
+  absl::StatusOr<std::optional<int64_t>> renewed = queue_->RenewLease(Id('a'));
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  ASSERT_TRUE(renewed->has_value());
+  EXPECT_EQ(**renewed, clock_.Now() + kLeaseMs);
+  // Past the first lease: still being delivered, nobody else gets it.
+  clock_.Advance(kLeaseMs / 2 + 1);
+  EXPECT_TRUE(ClaimIds(10).empty());
+  // Once renewals stop (the relay died), the renewed lease ends too.
+  clock_.Advance(kLeaseMs / 2);
+  EXPECT_EQ(ClaimIds(10), std::vector<std::string>{Id('a')});
+}
+
+TEST_F(OutboundQueueTest, ALeaseIsNotRenewedOnceTheAttemptIsOver) {
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('a'), "m")).ok());
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('b'), "m")).ok());
+  ASSERT_EQ(ClaimIds(10).size(), 2u);
+  // a failed and waits for its retry; b was delivered.
+  const int64_t retry_at = clock_.Now() + 5000;
+  ASSERT_TRUE(*queue_->Reschedule(Id('a'), 1, "down", retry_at));
+  ASSERT_TRUE(*queue_->Remove(Id('b')));
+  absl::StatusOr<std::optional<int64_t>> late = queue_->RenewLease(Id('a'));
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_FALSE(late->has_value());
+  absl::StatusOr<std::optional<int64_t>> gone = queue_->RenewLease(Id('b'));
+  ASSERT_TRUE(gone.ok()) << gone.status();
+  EXPECT_FALSE(gone->has_value());
+  EXPECT_EQ((*queue_->Get(Id('a')))->next_attempt_ms, retry_at);
+  EXPECT_FALSE(queue_->Get(Id('b'))->has_value());
+}
+
+TEST_F(OutboundQueueTest, RemoveAndCountCountsOnlyTheRemovalThatHappened) {
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('a'), "m")).ok());
+  const std::vector<CounterIncrement> increments = {{"deliveries", 1}, {"sum", 250}};
+  absl::StatusOr<bool> first =
+      queue_->RemoveAndCount(Id('a'), "test:counters", increments);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_TRUE(*first);
+  // A second worker that delivered it too removes nothing and counts nothing.
+  absl::StatusOr<bool> second =
+      queue_->RemoveAndCount(Id('a'), "test:counters", increments);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_FALSE(*second);
+  EXPECT_EQ(*queue_->Depth(), 0u);
+  EXPECT_FALSE(queue_->Get(Id('a'))->has_value());
+  absl::StatusOr<redis::Reply> counted =
+      pool_->Command({"HMGET", "test:counters", "deliveries", "sum"});
+  ASSERT_TRUE(counted.ok()) << counted.status();
+  ASSERT_EQ(counted->elements.size(), 2u);
+  EXPECT_EQ(counted->elements[0].str, "1");
+  EXPECT_EQ(counted->elements[1].str, "250");
+}
+
+TEST_F(OutboundQueueTest, SmallMessagesComeWithTheirClaimLargeOnesAndBouncesDoNot) {
+  QueueOptions options;
+  options.lease_ms = kLeaseMs;
+  options.claim_bytes_limit = 8;
+  OutboundQueue queue(*pool_, options, clock_.AsFunction());
+  ASSERT_TRUE(queue.Enqueue(Message(Id('a'), "8 bytes.")).ok());
+  ASSERT_TRUE(queue.Enqueue(Message(Id('b'), "nine byte")).ok());
+  ASSERT_TRUE(queue.Enqueue(Message(Id('c'), "small")).ok());
+  ASSERT_TRUE(*queue.MarkBouncing(Id('c'), "refused", 1));
+  absl::StatusOr<std::vector<ClaimedMessage>> claimed = queue.Claim(10, {}, 10);
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  ASSERT_EQ(claimed->size(), 3u);
+  std::map<std::string, std::optional<std::string>> bytes;
+  for (const ClaimedMessage& message : *claimed) {
+    bytes[message.info.message_id] = message.message;
+    EXPECT_EQ(message.info.dst_domain, "beta.test");
+    EXPECT_EQ(message.info.next_attempt_ms, clock_.Now() + kLeaseMs);
+  }
+  EXPECT_EQ(bytes[Id('a')], std::optional<std::string>("8 bytes."));
+  EXPECT_FALSE(bytes[Id('b')].has_value()) << "larger than the limit: Load it";
+  EXPECT_FALSE(bytes[Id('c')].has_value()) << "given up: its notice needs Load";
+}
+
 TEST_F(OutboundQueueTest, ListFiltersByDomainAndCountsEverything) {
   ASSERT_TRUE(queue_->Enqueue(Message(Id('a'), "m", "one.test")).ok());
   clock_.Advance(1);
@@ -242,6 +324,40 @@ TEST_F(OutboundQueueTest, WaitingForAMissingReplicaFailsButKeepsTheMessage) {
   absl::StatusOr<EnqueueResult> queued = waiting.Enqueue(Message(Id('a'), "m"));
   EXPECT_TRUE(absl::IsUnavailable(queued.status())) << queued.status();
   EXPECT_EQ(*queue_->Depth(), 1u);
+}
+
+// With a real replica, as in a replicated deployment: the enqueue answers
+// only once the replica has the message, so a failover to it loses nothing.
+TEST_F(OutboundQueueTest, WithAReplicaTheEnqueueIsOnTheReplicaWhenItAnswers) {
+  cmtp::testing::RedisNode master;
+  cmtp::testing::RedisNode replica;
+  ASSERT_TRUE(master.Start());
+  ASSERT_TRUE(replica.Start(master.address()));
+  redis::PoolOptions pool_options;
+  pool_options.address = master.address();
+  absl::StatusOr<std::unique_ptr<redis::ConnectionPool>> pool =
+      redis::ConnectionPool::Create(pool_options);
+  ASSERT_TRUE(pool.ok()) << pool.status();
+  QueueOptions options;
+  options.wait_replicas = 1;
+  options.wait_timeout_ms = 5000;
+  OutboundQueue replicated(**pool, options, clock_.AsFunction());
+  // The replica may still be syncing: WAIT covers that as well.
+  absl::StatusOr<EnqueueResult> queued = replicated.Enqueue(Message(Id('a'), "kept"));
+  ASSERT_TRUE(queued.ok()) << queued.status();
+  EXPECT_FALSE(queued->duplicate);
+  EXPECT_EQ(replica.Cli({"ZCARD", "cmtp:relay:due"}), "1");
+  EXPECT_EQ(replica.Cli({"HGET", "cmtp:relay:msg:" + Id('a'), "message"}), "kept");
+
+  // The replica gone: the same WAIT cannot be met, and the sender is told.
+  replica.KillHard();
+  options.wait_timeout_ms = 200;
+  OutboundQueue impatient(**pool, options, clock_.AsFunction());
+  absl::StatusOr<EnqueueResult> unreplicated = impatient.Enqueue(Message(Id('b'), "m"));
+  EXPECT_TRUE(absl::IsUnavailable(unreplicated.status())) << unreplicated.status();
+  EXPECT_NE(unreplicated.status().message().find("replicas acknowledged"),
+            absl::string_view::npos)
+      << unreplicated.status();
 }
 
 }  // namespace

@@ -54,8 +54,8 @@ TEST(RelayOptionsTest, DefaultsAreTheDocumentedOnes) {
   const RelayOptions& relay = options->relay;
   EXPECT_EQ(options->listen, "127.0.0.1:0");
   EXPECT_EQ(relay.domain, "localhost");
-  EXPECT_EQ(relay.workers, 8);
-  EXPECT_EQ(relay.max_per_destination, 4);
+  EXPECT_EQ(relay.workers, 32);
+  EXPECT_EQ(relay.max_per_destination, 16);
   EXPECT_EQ(relay.max_queue_lifetime_ms, 5LL * 24 * 3600 * 1000);
   EXPECT_EQ(relay.lease_ms, 60'000);
   EXPECT_EQ(relay.poll_interval_ms, 200);
