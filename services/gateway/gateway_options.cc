@@ -77,6 +77,13 @@ void DeclareGatewayFlags(Config& config) {
        "deadline of each keyserver/mailstore/relay call");
   Flag(config, "shutdown-grace-seconds", "5",
        "after SIGTERM, how long sessions may take to finish their command");
+  Flag(config, "key-cache-ttl-ms", "2000",
+       "serve a local account's signed key block from memory this long (0: ask the "
+       "keyserver every time); a disabled or re-keyed account is served at most this "
+       "long");
+  Flag(config, "key-cache-negative-ttl-ms", "500",
+       "remember \"no such account\" this long (0: never)");
+  Flag(config, "key-cache-entries", "100000", "accounts the key cache holds at most");
   Flag(config, "admin-listen", "",
        "gRPC health service (grpc.health.v1) at HOST:PORT, port 0: any; service \"\" "
        "is readiness, \"liveness\" liveness (empty: off)");
@@ -128,6 +135,16 @@ absl::StatusOr<GatewayOptions> GatewayOptionsFromConfig(const Config& config) {
   auto grace = IntFlag(config, "shutdown-grace-seconds", 0, 3600);
   if (!grace.ok()) return grace.status();
   options.shutdown_grace = std::chrono::seconds(*grace);
+  constexpr int64_t kOneDayMs = int64_t{24} * 3600 * 1000;
+  auto key_ttl = IntFlag(config, "key-cache-ttl-ms", 0, kOneDayMs);
+  if (!key_ttl.ok()) return key_ttl.status();
+  options.key_cache.ttl = std::chrono::milliseconds(*key_ttl);
+  auto key_negative_ttl = IntFlag(config, "key-cache-negative-ttl-ms", 0, kOneDayMs);
+  if (!key_negative_ttl.ok()) return key_negative_ttl.status();
+  options.key_cache.negative_ttl = std::chrono::milliseconds(*key_negative_ttl);
+  auto key_entries = IntFlag(config, "key-cache-entries", 0, 100000000);
+  if (!key_entries.ok()) return key_entries.status();
+  options.key_cache.max_entries = static_cast<size_t>(*key_entries);
 
   absl::StatusOr<observability::ObservabilitySettings> observe =
       observability::ObservabilityFromConfig(config, "gateway");

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "lib/common/config.h"
 #include "lib/observability/observability_flags.h"
+#include "services/gateway/key_block_cache.h"
 #include "services/gateway/listener.h"
 
 namespace cmtp::gateway {
@@ -25,6 +26,8 @@ struct GatewayOptions {
   std::chrono::milliseconds rpc_deadline = std::chrono::seconds(10);
   // After SIGTERM, how long sessions may take to finish their command.
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(5);
+  // Signed key blocks of local accounts kept in memory (key_block_cache.h).
+  KeyBlockCacheOptions key_cache;
   // The gRPC health service (admin_server.h), "host:port"; empty: not served.
   std::string admin_listen;
   std::string admin_port_file;

@@ -26,9 +26,11 @@
 #include "lib/rpc/server.h"
 #include "lib/rpc/tls.h"
 #include "services/gateway/admin_server.h"
+#include "services/gateway/caching_key_directory.h"
 #include "services/gateway/gateway_context.h"
 #include "services/gateway/gateway_options.h"
 #include "services/gateway/grpc_backends.h"
+#include "services/gateway/key_block_cache.h"
 #include "services/gateway/listener.h"
 #include "services/gateway/recipient_cache.h"
 #include "services/gateway/server_identity.h"
@@ -145,8 +147,11 @@ int main(int argc, char** argv) {
                                            &std::chrono::steady_clock::now);
   cmtp::gateway::LogStamping stamping;
   stamping.max_log = options->listener.session.limits.max_log;
-  cmtp::gateway::GatewayContext gateway(options->domain, std::move(*server_key), keys,
-                                        mailboxes, recipients, relay.get(),
+  cmtp::gateway::KeyBlockCache key_cache(options->key_cache,
+                                         &std::chrono::steady_clock::now);
+  cmtp::gateway::CachingKeyDirectory cached_keys(keys, key_cache);
+  cmtp::gateway::GatewayContext gateway(options->domain, std::move(*server_key),
+                                        cached_keys, mailboxes, recipients, relay.get(),
                                         std::move(stamping), {metrics, logger});
 
   asio::io_context io(options->threads);

@@ -24,6 +24,8 @@
 #include "tests/support/ports.h"
 #include "tests/support/process.h"
 #include "tests/support/redis_server.h"
+#include "tests/unit/gateway/test_client.h"
+#include "tests/unit/gateway/test_requests.h"
 
 namespace cmtp::gateway {
 namespace {
@@ -158,6 +160,34 @@ class GatewayBinaryTest : public ::testing::Test {
                                      std::chrono::seconds(60));
   }
 
+  // `cmtpctl` against this test's keyserver and mailstore.
+  cmtp::testing::CommandResult Cmtpctl(std::vector<std::string> args) {
+    std::vector<std::string> argv = {kBuild + "/tools/cmtpctl/cmtpctl", "--keyserver",
+                                     "127.0.0.1:" + std::to_string(keyserver_port_),
+                                     "--mailstore",
+                                     "127.0.0.1:" + std::to_string(mailstore_port_)};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return cmtp::testing::RunCommand(argv, "", {}, std::chrono::seconds(60));
+  }
+
+  // One KEYREQUEST on a fresh connection: true for a key block, false for
+  // KEYNOTAVAILABLE (anything else fails the test).
+  bool KeyAvailable(const std::string& account) {
+    testing::TestClient client(gateway_port_);
+    client.ReadBanner();
+    client.Send(testing::KeyRequest(account, kDomain));
+    // Both replies start with the crypto type: 0 only for KEYNOTAVAILABLE.
+    const uint32_t type = client.ReadU32();
+    if (type == 0) {
+      EXPECT_EQ(client.Read(16), std::string("KEYNOTAVAILABLE\0", 16));
+      EXPECT_EQ(client.Read(65).size(), 65u);  // signature and NUL
+      return false;
+    }
+    const std::string rest = client.Read(98);  // key, NUL, signature, NUL
+    EXPECT_EQ(rest.size(), 98u) << "a key block is 102 bytes";
+    return true;
+  }
+
   cmtp::testing::RedisServer redis_;
   std::string dir_;
   Process keyserver_, mailstore_, gateway_;
@@ -233,6 +263,32 @@ TEST_F(GatewayBinaryTest, OneRequestIdFollowsAMailIntoTheMailstoreLog) {
   EXPECT_GE(Sample(metrics, "cmtp_gateway_connections_accepted_total"), 3);
   EXPECT_EQ(Sample(metrics, "cmtp_gateway_open_connections"), 0);
   EXPECT_EQ(metrics.find("bob@"), std::string::npos);
+}
+
+// The gateway keeps signed key blocks (and "no such account") in memory; an
+// operator's change reaches KEYREQUEST within the configured lifetimes.
+TEST_F(GatewayBinaryTest, ADisabledAccountStopsBeingServedWithinTheKeyCacheTtl) {
+  constexpr auto kTtl = std::chrono::milliseconds(1500);
+  constexpr auto kNegativeTtl = std::chrono::milliseconds(300);
+  StartGateway({"--key-cache-ttl-ms", std::to_string(kTtl.count()),
+                "--key-cache-negative-ttl-ms", std::to_string(kNegativeTtl.count())});
+  cmtp::testing::CommandResult registered = Cli("bob", "register");
+  ASSERT_EQ(registered.exit_code, 0) << registered.out << registered.err;
+  ASSERT_TRUE(KeyAvailable("bob"));  // now kept by the gateway
+
+  const auto disabled_at = std::chrono::steady_clock::now();
+  cmtp::testing::CommandResult disabled =
+      Cmtpctl({"accounts", "disable", std::string("bob@") + kDomain});
+  ASSERT_EQ(disabled.exit_code, 0) << disabled.out << disabled.err;
+  std::this_thread::sleep_until(disabled_at + kTtl);
+  EXPECT_FALSE(KeyAvailable("bob")) << "served past the key cache TTL";
+
+  const auto enabled_at = std::chrono::steady_clock::now();
+  cmtp::testing::CommandResult enabled =
+      Cmtpctl({"accounts", "enable", std::string("bob@") + kDomain});
+  ASSERT_EQ(enabled.exit_code, 0) << enabled.out << enabled.err;
+  std::this_thread::sleep_until(enabled_at + kNegativeTtl);
+  EXPECT_TRUE(KeyAvailable("bob")) << "\"not available\" kept past its TTL";
 }
 
 TEST_F(GatewayBinaryTest, RefusedConnectionsAndInvalidRequestsAreCounted) {

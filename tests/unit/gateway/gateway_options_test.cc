@@ -42,6 +42,28 @@ TEST(GatewayOptionsTest, DefaultsFollowDocsServices) {
   EXPECT_EQ(options->GrpcMessageLimit(), 33554432 + 65536 + (1 << 20));
 }
 
+TEST(GatewayOptionsTest, KeyCacheFlagsAndEnvironment) {
+  absl::StatusOr<GatewayOptions> defaults = Parse({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->key_cache.ttl, std::chrono::milliseconds(2000));
+  EXPECT_EQ(defaults->key_cache.negative_ttl, std::chrono::milliseconds(500));
+  EXPECT_EQ(defaults->key_cache.max_entries, 100000u);
+
+  setenv("CMTP_KEY_CACHE_TTL_MS", "0", 1);
+  absl::StatusOr<GatewayOptions> options =
+      Parse({"--key-cache-negative-ttl-ms", "250", "--key-cache-entries", "7"});
+  unsetenv("CMTP_KEY_CACHE_TTL_MS");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->key_cache.ttl, std::chrono::milliseconds(0));
+  EXPECT_EQ(options->key_cache.negative_ttl, std::chrono::milliseconds(250));
+  EXPECT_EQ(options->key_cache.max_entries, 7u);
+
+  absl::StatusOr<GatewayOptions> negative = Parse({"--key-cache-ttl-ms", "-1"});
+  ASSERT_FALSE(negative.ok());
+  EXPECT_NE(negative.status().message().find("--key-cache-ttl-ms"),
+            absl::string_view::npos);
+}
+
 TEST(GatewayOptionsTest, FlagsAndEnvironment) {
   setenv("CMTP_IDLE_TIMEOUT_SECONDS", "7", 1);
   setenv("CMTP_RELAY", "127.0.0.1:7003", 1);

@@ -115,13 +115,15 @@ TEST_F(MailstoreBinaryTest, PutAndGetOverGrpcThenSigtermExitsZero) {
   EXPECT_EQ(stats.mailboxes(0).bytes(), blob.size());
 
   auto started = std::chrono::steady_clock::now();
-  // Within Kubernetes' default 30 s grace. Under load the shutdown sometimes
-  // takes ~10 s (an open point noted on issue 4), so the bound is that grace.
+  // Well within Kubernetes' default 30 s grace: the drain itself is quick,
+  // and the 5 MiB Get reply above is what used to start gRPC's TCP backup
+  // poller, which kept the exiting process waiting ~10 s (lib/rpc/server.cc).
+  // The rest of the bound is room for a loaded machine or a sanitizer build.
   int status = process_.Stop(SIGTERM, std::chrono::seconds(30));
   auto took = std::chrono::steady_clock::now() - started;
   ASSERT_TRUE(WIFEXITED(status)) << "status " << status;
   EXPECT_EQ(WEXITSTATUS(status), 0);
-  EXPECT_LT(took, std::chrono::seconds(25));
+  EXPECT_LT(took, std::chrono::seconds(5));
 }
 
 TEST_F(MailstoreBinaryTest, ErrorsKeepTheirCodesOverGrpc) {
