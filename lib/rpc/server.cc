@@ -59,6 +59,11 @@ absl::Status RunServer(const ServerOptions& options,
     serving_metrics = true;
     logger->Info("serving metrics", {{"port", *metrics_port}, {"path", "/metrics"}});
     if (options.on_metrics_listening) options.on_metrics_listening(*metrics_port);
+    absl::Status written = WritePortFile(options.metrics_port_file, *metrics_port);
+    if (!written.ok()) {
+      metrics->StopServing();
+      return written;
+    }
   }
   // Whatever way RunServer returns, /metrics stops with it.
   struct StopMetricsOnReturn {
@@ -134,6 +139,16 @@ absl::Status RunServer(const ServerOptions& options,
     set_serving(ok);
   };
   probe_once();
+  if (absl::Status written = WritePortFile(options.port_file, bound_port);
+      !written.ok()) {
+    server->Shutdown();
+    server->Wait();
+    if (health_server != nullptr) {
+      health_server->Shutdown();
+      health_server->Wait();
+    }
+    return written;
+  }
   std::thread prober([&] {
     while (!stopping.load()) {
       for (int i = 0; i < 20 && !stopping.load(); ++i) {

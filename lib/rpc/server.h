@@ -34,9 +34,14 @@ struct ServerOptions {
   std::string health_listen_address;
   std::function<void(int port)> on_health_listening;
   int max_message_bytes = 64 << 20;
-  // Called once the server listens, with the bound port (for tests and
-  // `make run`, which write it into the state folder).
+  // Called once the server listens, with the bound port.
   std::function<void(int port)> on_listening;
+  // Files the bound gRPC and /metrics ports are written to (atomically, as
+  // WritePortFile does) once they listen, for tests and `make run`; empty:
+  // none. One that cannot be written stops the server with an error: whoever
+  // waits for it would wait forever.
+  std::string port_file;
+  std::string metrics_port_file;
   // Seconds in-flight RPCs get to finish after SIGTERM. gRPC's shutdown also
   // waits, up to this deadline, for every client connection to close after
   // its GOAWAY, and idle clients notice that only when they next poll; so the

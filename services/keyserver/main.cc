@@ -1,10 +1,7 @@
 // cmtp-keyserver: accounts, public keys, sealed key pairs and the server's
 // own signing key, served over gRPC (cmtp.v1.KeyServer) from Redis.
-#include <signal.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -15,11 +12,10 @@
 #include "lib/common/errors.h"
 #include "lib/crypto/server_key.h"
 #include "lib/crypto/sodium.h"
-#include "lib/observability/observability_flags.h"
 #include "lib/redis/client.h"
 #include "lib/redis/pool_config.h"
 #include "lib/rpc/server.h"
-#include "lib/rpc/tls.h"
+#include "lib/rpc/service_flags.h"
 #include "services/keyserver/keyserver_core.h"
 #include "services/keyserver/keyserver_options.h"
 #include "services/keyserver/keyserver_service.h"
@@ -27,9 +23,7 @@
 namespace {
 
 void DeclareFlags(cmtp::Config& config) {
-  config.Add("listen", "CMTP_LISTEN", "127.0.0.1:0",
-             "gRPC listen address (port 0: any free port)");
-  config.Add("port-file", "CMTP_PORT_FILE", "", "write the bound port to this file");
+  cmtp::rpc::AddServiceFlags(config);
   cmtp::redis::AddRedisFlags(config);
   config.Add("domain", "CMTP_DOMAIN", "localhost", "the one domain this server serves");
   config.Add("server-key-file", "CMTP_SERVER_KEY_FILE", "server.key",
@@ -51,10 +45,6 @@ void DeclareFlags(cmtp::Config& config) {
              "answers");
   config.Add("wait-timeout-ms", "CMTP_WAIT_TIMEOUT_MS", "1000",
              "how long that wait may take before the call fails");
-  cmtp::observability::AddObservabilityFlags(config);
-  cmtp::rpc::AddTlsServerFlags(config);
-  config.Add("health-listen", "CMTP_HEALTH_LISTEN", "",
-             "plaintext gRPC health-only address for probes that cannot do TLS");
 }
 
 // Flags that parse but make no sense; exits 2 like any other bad flag.
@@ -121,9 +111,9 @@ int main(int argc, char** argv) {
                       "server key, over gRPC.");
   DeclareFlags(config);
   config.ParseOrExit(argc, argv);
-  absl::StatusOr<cmtp::rpc::TlsServerOptions> tls =
-      cmtp::rpc::TlsServerOptionsFromConfig(config);
-  RequireValid(tls.status());
+  absl::StatusOr<cmtp::rpc::ServerOptions> server_options =
+      cmtp::rpc::ServerOptionsFromConfig(config, "keyserver");
+  RequireValid(server_options.status());
   cmtp::keyserver::KeyServerOptions options = OptionsFromFlags(config);
   absl::StatusOr<cmtp::redis::PoolOptions> pool_options =
       cmtp::redis::PoolOptionsFromConfig(config);
@@ -132,10 +122,7 @@ int main(int argc, char** argv) {
   pool_options->command_timeout =
       std::max(pool_options->command_timeout,
                std::chrono::milliseconds(options.replica_wait.timeout_ms + 5000));
-  absl::StatusOr<cmtp::observability::ObservabilitySettings> observability =
-      cmtp::observability::ObservabilityFromConfig(config, "keyserver");
-  RequireValid(observability.status());
-  const cmtp::observability::Logger& log = *observability->logger;
+  const cmtp::observability::Logger& log = *server_options->logger;
 
   cmtp::crypto::EnsureSodium();
   absl::StatusOr<cmtp::crypto::KeyPair> server_key =
@@ -160,32 +147,15 @@ int main(int argc, char** argv) {
                         {"registration", RegistrationPolicyName(options.registration)},
                         {"server_key", cmtp::crypto::ToHex(core.server_public_key())}});
 
-  std::atomic<bool> port_file_failed{false};
-  cmtp::rpc::ServerOptions server_options;
-  server_options.service_name = "keyserver";
-  server_options.listen_address = config.Get("listen");
-  server_options.tls = *tls;
-  server_options.health_listen_address = config.Get("health-listen");
-  server_options.metrics_listen_address = observability->metrics_listen_address;
-  server_options.logger = observability->logger;
-  server_options.on_listening = [&](int port) {
-    absl::Status written = cmtp::rpc::WritePortFile(config.Get("port-file"), port);
-    if (!written.ok()) {
-      // Whoever waits for the file would wait forever: stop cleanly instead.
-      log.Error("cannot write the port file", {{"error", written.message()}});
-      port_file_failed.store(true);
-      kill(getpid(), SIGTERM);
-    }
-  };
-  server_options.readiness_probe = [&redis]() -> absl::Status {
+  server_options->readiness_probe = [&redis]() -> absl::Status {
     absl::StatusOr<cmtp::redis::Reply> pong = redis.Command({"PING"});
     return pong.status();
   };
 
-  absl::Status run = cmtp::rpc::RunServer(server_options, {&service});
+  absl::Status run = cmtp::rpc::RunServer(*server_options, {&service});
   if (!run.ok()) {
     log.Error("cannot serve", {{"error", run.message()}});
     return 1;
   }
-  return port_file_failed.load() ? 1 : 0;
+  return 0;
 }

@@ -7,11 +7,8 @@
 // beyond it waits for a free connection. A gRPC thread quota is deliberately
 // not set, since gRPC answers RESOURCE_EXHAUSTED (a refused MAIL) when the
 // quota is hit instead of queueing.
-#include <signal.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <climits>
 #include <cstdio>
@@ -22,11 +19,10 @@
 #include "absl/strings/str_cat.h"
 #include "lib/common/config.h"
 #include "lib/common/errors.h"
-#include "lib/observability/observability_flags.h"
 #include "lib/redis/client.h"
 #include "lib/redis/pool_config.h"
 #include "lib/rpc/server.h"
-#include "lib/rpc/tls.h"
+#include "lib/rpc/service_flags.h"
 #include "services/mailstore/mailbox_store.h"
 #include "services/mailstore/mailstore_service.h"
 
@@ -37,9 +33,7 @@ constexpr char kProgram[] = "cmtp-mailstore";
 constexpr int64_t kGrpcEnvelopeBytes = 1 << 20;
 
 void DeclareFlags(cmtp::Config& config) {
-  config.Add("listen", "CMTP_LISTEN", "127.0.0.1:0",
-             "gRPC listen address (port 0: any free port)");
-  config.Add("port-file", "CMTP_PORT_FILE", "", "write the bound port to this file");
+  cmtp::rpc::AddServiceFlags(config);
   cmtp::redis::AddRedisFlags(config);
   config.Add("max-blob-bytes", "CMTP_MAX_BLOB_BYTES", "33816576",
              "largest message blob accepted (32 MiB + 256 KiB for the envelope)");
@@ -49,10 +43,6 @@ void DeclareFlags(cmtp::Config& config) {
              "how long that wait may take before the Put fails");
   config.Add("redis-connections", "CMTP_REDIS_CONNECTIONS", "32",
              "Redis connections, i.e. requests served at the same time");
-  cmtp::observability::AddObservabilityFlags(config);
-  cmtp::rpc::AddTlsServerFlags(config);
-  config.Add("health-listen", "CMTP_HEALTH_LISTEN", "",
-             "plaintext gRPC health-only address for probes that cannot do TLS");
 }
 
 // Flags that parse but make no sense; exits 2 like any other bad flag.
@@ -108,14 +98,11 @@ int main(int argc, char** argv) {
                       "over gRPC.");
   DeclareFlags(config);
   config.ParseOrExit(argc, argv);
-  absl::StatusOr<cmtp::rpc::TlsServerOptions> tls =
-      cmtp::rpc::TlsServerOptionsFromConfig(config);
-  RequireValid(tls.status());
+  absl::StatusOr<cmtp::rpc::ServerOptions> server_options =
+      cmtp::rpc::ServerOptionsFromConfig(config, "mailstore");
+  RequireValid(server_options.status());
   cmtp::mailstore::MailboxStoreOptions store_options = StoreOptionsFromFlags(config);
-  absl::StatusOr<cmtp::observability::ObservabilitySettings> observability =
-      cmtp::observability::ObservabilityFromConfig(config, "mailstore");
-  RequireValid(observability.status());
-  const cmtp::observability::Logger& log = *observability->logger;
+  const cmtp::observability::Logger& log = *server_options->logger;
 
   absl::StatusOr<cmtp::redis::PoolOptions> redis_options =
       cmtp::redis::PoolOptionsFromConfig(config);
@@ -141,38 +128,22 @@ int main(int argc, char** argv) {
                         {"max_blob_bytes", store_options.max_blob_bytes},
                         {"wait_replicas", store_options.wait_replicas}});
 
-  std::atomic<bool> port_file_failed{false};
-  cmtp::rpc::ServerOptions server_options;
-  server_options.service_name = "mailstore";
-  server_options.listen_address = config.Get("listen");
-  server_options.tls = *tls;
-  server_options.health_listen_address = config.Get("health-listen");
-  server_options.metrics_listen_address = observability->metrics_listen_address;
-  server_options.logger = observability->logger;
-  server_options.max_message_bytes =
+  server_options->max_message_bytes =
       static_cast<int>(store_options.max_blob_bytes + kGrpcEnvelopeBytes);
-  server_options.on_listening = [&](int port) {
-    absl::Status written = cmtp::rpc::WritePortFile(config.Get("port-file"), port);
-    if (!written.ok()) {
-      // Whoever waits for the file would wait forever: stop cleanly instead.
-      log.Error("cannot write the port file", {{"error", written.message()}});
-      port_file_failed.store(true);
-      kill(getpid(), SIGTERM);
-    }
-  };
+
   // One gRPC thread per Redis connection stays, idle, between requests:
   // with gRPC's default of two, a burst of puts made and ended a thread for
   // about every second request (3,705 threads for 5,000 puts).
-  server_options.sync_max_pollers = pool_options.size;
-  server_options.sync_min_pollers = std::max(1, pool_options.size / 8);
-  server_options.readiness_probe = [&redis]() -> absl::Status {
+  server_options->sync_max_pollers = pool_options.size;
+  server_options->sync_min_pollers = std::max(1, pool_options.size / 8);
+  server_options->readiness_probe = [&redis]() -> absl::Status {
     return redis.Command({"PING"}).status();
   };
 
-  absl::Status run = cmtp::rpc::RunServer(server_options, {&service});
+  absl::Status run = cmtp::rpc::RunServer(*server_options, {&service});
   if (!run.ok()) {
     log.Error("cannot serve", {{"error", run.message()}});
     return 1;
   }
-  return port_file_failed.load() ? 1 : 0;
+  return 0;
 }

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -21,10 +20,10 @@
 #include "lib/common/config.h"
 #include "lib/crypto/server_key.h"
 #include "lib/observability/metrics.h"
-#include "lib/observability/observability_flags.h"
 #include "lib/redis/client.h"
 #include "lib/redis/pool_config.h"
 #include "lib/rpc/server.h"
+#include "lib/rpc/service_flags.h"
 #include "lib/rpc/tls.h"
 #include "services/relay/discovery.h"
 #include "services/relay/grpc_local_services.h"
@@ -72,21 +71,13 @@ int main(int argc, char** argv) {
                       "CMTP relay: the outbound queue and delivery to other domains, "
                       "foreign keys and pins, over gRPC.");
   cmtp::relay::DeclareRelayFlags(config);
-  cmtp::rpc::AddTlsServerFlags(config);
-  config.Add("health-listen", "CMTP_HEALTH_LISTEN", "",
-             "plaintext gRPC health-only address for probes that cannot do TLS");
+  cmtp::rpc::AddServiceFlags(config);
   cmtp::rpc::AddTlsChannelFlags(config);
-  cmtp::observability::AddObservabilityFlags(config);
-  config.Add("metrics-port-file", "CMTP_METRICS_PORT_FILE", "",
-             "write the bound /metrics port to this file");
   config.ParseOrExit(argc, argv);
-  absl::StatusOr<cmtp::observability::ObservabilitySettings> observability =
-      cmtp::observability::ObservabilityFromConfig(config, "relay");
-  if (!observability.ok()) ExitWith(2, std::string(observability.status().message()));
+  absl::StatusOr<cmtp::rpc::ServerOptions> server_options =
+      cmtp::rpc::ServerOptionsFromConfig(config, "relay");
+  if (!server_options.ok()) ExitWith(2, std::string(server_options.status().message()));
   auto metrics = std::make_shared<cmtp::observability::Metrics>();
-  absl::StatusOr<cmtp::rpc::TlsServerOptions> tls_server =
-      cmtp::rpc::TlsServerOptionsFromConfig(config);
-  if (!tls_server.ok()) ExitWith(2, std::string(tls_server.status().message()));
   absl::StatusOr<cmtp::rpc::TlsChannelOptions> tls_channel =
       cmtp::rpc::TlsChannelOptionsFromConfig(config);
   if (!tls_channel.ok()) ExitWith(2, std::string(tls_channel.status().message()));
@@ -130,7 +121,7 @@ int main(int argc, char** argv) {
   cmtp::relay::RelayInstance relay(
       cmtp::relay::RelayDependencies{**redis, **discovery, accounts, mailboxes,
                                      *server_key, WallClockMs, SteadyClockMs},
-      options->relay, cmtp::relay::RelayObservability{metrics, observability->logger});
+      options->relay, cmtp::relay::RelayObservability{metrics, server_options->logger});
   cmtp::relay::RelayService service(relay.core());
   relay.engine().Start();
   std::fprintf(stderr,
@@ -142,45 +133,19 @@ int main(int argc, char** argv) {
                options->static_peers.size(), options->keyserver.c_str(),
                options->mailstore.c_str());
 
-  std::atomic<bool> port_file_failed{false};
-  cmtp::rpc::ServerOptions server_options;
-  server_options.service_name = "relay";
-  server_options.listen_address = options->listen;
-  server_options.tls = *tls_server;
-  server_options.health_listen_address = config.Get("health-listen");
-  server_options.max_message_bytes = kGrpcMessageLimit;
+  server_options->max_message_bytes = kGrpcMessageLimit;
   // As the mailstore: one idle gRPC thread per Redis connection, so a burst
   // of Enqueues from several gateway sessions does not make and end a thread
   // per call (docs/performance.md, "thread churn").
-  server_options.sync_max_pollers = options->redis_connections;
-  server_options.sync_min_pollers = std::max(1, options->redis_connections / 8);
-  server_options.metrics = metrics;
-  server_options.metrics_listen_address = observability->metrics_listen_address;
-  server_options.logger = observability->logger;
-  const std::string metrics_port_file = config.Get("metrics-port-file");
-  server_options.on_metrics_listening = [&](int port) {
-    absl::Status written = cmtp::rpc::WritePortFile(metrics_port_file, port);
-    if (!written.ok()) {
-      std::fprintf(stderr, "%s: %s\n", kProgram, std::string(written.message()).c_str());
-      port_file_failed.store(true);
-      kill(getpid(), SIGTERM);
-    }
-  };
-  server_options.on_listening = [&](int port) {
-    absl::Status written = cmtp::rpc::WritePortFile(options->port_file, port);
-    if (!written.ok()) {
-      // Whoever waits for the file would wait forever: stop cleanly instead.
-      std::fprintf(stderr, "%s: %s\n", kProgram, std::string(written.message()).c_str());
-      port_file_failed.store(true);
-      kill(getpid(), SIGTERM);
-    }
-  };
+  server_options->sync_max_pollers = options->redis_connections;
+  server_options->sync_min_pollers = std::max(1, options->redis_connections / 8);
+  server_options->metrics = metrics;
   cmtp::redis::ConnectionPool& pool = **redis;
-  server_options.readiness_probe = [&pool]() -> absl::Status {
+  server_options->readiness_probe = [&pool]() -> absl::Status {
     return pool.Command({"PING"}).status();
   };
 
-  absl::Status run = cmtp::rpc::RunServer(server_options, {&service});
+  absl::Status run = cmtp::rpc::RunServer(*server_options, {&service});
   const bool finished =
       relay.engine().Stop(std::chrono::seconds(options->shutdown_grace_seconds));
   if (!finished) {
@@ -189,12 +154,12 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s: deliveries still in flight left to their leases\n",
                  kProgram);
     std::fflush(stderr);
-    std::_Exit(run.ok() && !port_file_failed.load() ? 0 : 1);
+    std::_Exit(run.ok() ? 0 : 1);
   }
   if (!run.ok()) {
     std::fprintf(stderr, "%s: %s\n", kProgram, std::string(run.message()).c_str());
     return 1;
   }
   std::fprintf(stderr, "%s: stopped\n", kProgram);
-  return port_file_failed.load() ? 1 : 0;
+  return 0;
 }

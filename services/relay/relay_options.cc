@@ -113,8 +113,6 @@ absl::Status ReadDeliveryFlags(const Config& config, RelayOptions& options) {
 }  // namespace
 
 void DeclareRelayFlags(Config& config) {
-  Flag(config, "listen", "127.0.0.1:0", "gRPC listen address (port 0: any free port)");
-  Flag(config, "port-file", "", "write the bound port to this file");
   redis::AddRedisFlags(config);
   Flag(config, "redis-connections", "16", "Redis connection pool size");
   Flag(config, "domain", "localhost",
@@ -160,8 +158,7 @@ void DeclareRelayFlags(Config& config) {
 absl::StatusOr<RelayProcessOptions> RelayProcessOptionsFromConfig(const Config& config) {
   RelayProcessOptions options;
   for (auto [name, target] :
-       {std::pair<const char*, std::string*>{"listen", &options.listen},
-        {"server-key-file", &options.server_key_file},
+       {std::pair<const char*, std::string*>{"server-key-file", &options.server_key_file},
         {"keyserver", &options.keyserver},
         {"mailstore", &options.mailstore},
         {"domain", &options.relay.domain}}) {
@@ -170,7 +167,6 @@ absl::StatusOr<RelayProcessOptions> RelayProcessOptionsFromConfig(const Config& 
     *target = *std::move(value);
   }
   options.relay.domain = absl::AsciiStrToLower(options.relay.domain);
-  options.port_file = config.Get("port-file");
   options.dns_server = config.Get("dns-server");
 
   absl::StatusOr<std::map<std::string, std::string>> peers =

@@ -49,8 +49,6 @@ struct RelayOptions {
 
 // Everything the binary needs besides RelayOptions.
 struct RelayProcessOptions {
-  std::string listen = "127.0.0.1:0";
-  std::string port_file;
   std::string server_key_file = "server.key";
   std::string keyserver = "127.0.0.1:7001";
   std::string mailstore = "127.0.0.1:7002";
@@ -62,7 +60,8 @@ struct RelayProcessOptions {
   RelayOptions relay;
 };
 
-// Declares every flag of cmtp-relay (the Redis ones included).
+// Declares the relay's own flags and the Redis ones; where it listens, TLS,
+// metrics and logs are rpc::AddServiceFlags'.
 void DeclareRelayFlags(Config& config);
 
 // InvalidInput naming the flag when a value cannot be used.
