@@ -869,49 +869,39 @@ class LocalSuite:
         context, flags = plan["context"], plan["flags"]
         declared = [p["containerPort"] for p in plan["container"].get("ports", [])]
         ports = self.workload_ports.setdefault(plan["wname"], {})
-        if "listen" in flags:
-            value = self.effective_value(plan, "listen")
+
+        def loopback_port(what, host, port):
+            """Checks that `what` (HOST, PORT) is reachable from other pods on a
+            declared port; returns the local port standing in for it."""
+            if host not in ("0.0.0.0", "::", "[::]"):
+                fail(f"{context}: {what} {host}:{port}: only the pod itself could reach it")
+            if port not in declared:
+                fail(f"{context}: {what} uses port {port}, but the container declares {declared}")
+            ports[port] = free_port()
+            return ports[port]
+
+        def host_port(flag):
+            value = self.effective_value(plan, flag)
             m = re.fullmatch(r"(.*):(\d+)", value)
             if not m:
-                fail(f"{context}: --listen {value!r} is not HOST:PORT")
-            host, port = m.group(1), int(m.group(2))
-            if host not in ("0.0.0.0", "::", "[::]"):
-                fail(f"{context}: listens on {value}: only the pod itself could reach it")
-            if port not in declared:
-                fail(f"{context}: listens on port {port}, but the container declares {declared}")
-            local = free_port()
-            ports[port] = local
+                fail(f"{context}: --{flag} {value!r} is not HOST:PORT")
+            return m.group(1), int(m.group(2))
+
+        if "listen" in flags:
+            local = loopback_port("--listen", *host_port("listen"))
             self.set_value(plan, "listen", f"127.0.0.1:{local}")
         elif "listen-address" in flags and "port" in flags:
             host = self.effective_value(plan, "listen-address")
             port = int(self.effective_value(plan, "port"))
-            if host not in ("0.0.0.0", "::", "[::]"):
-                fail(f"{context}: listens on {host}: only the pod itself could reach it")
-            if port not in declared:
-                fail(f"{context}: listens on port {port}, but the container declares {declared}")
-            local = free_port()
-            ports[port] = local
+            local = loopback_port("--listen-address/--port", host, port)
             self.set_value(plan, "listen-address", "127.0.0.1")
             self.set_value(plan, "port", str(local))
         else:
             fail(f"{context}: {plan['binary_name']} declares no listen flag this check knows")
         for flag in EXTRA_LISTEN_FLAGS:
-            if flag not in flags:
-                continue
-            value = self.effective_value(plan, flag)
-            if not value:
-                continue
-            m = re.fullmatch(r"(.*):(\d+)", value)
-            if not m:
-                fail(f"{context}: --{flag} {value!r} is not HOST:PORT")
-            host, port = m.group(1), int(m.group(2))
-            if host not in ("0.0.0.0", "::", "[::]"):
-                fail(f"{context}: --{flag} {value}: only the pod itself could reach it")
-            if port not in declared:
-                fail(f"{context}: --{flag} uses port {port}, but the container declares {declared}")
-            local = free_port()
-            ports[port] = local
-            self.set_value(plan, flag, f"127.0.0.1:{local}")
+            if flag in flags and self.effective_value(plan, flag):
+                local = loopback_port(f"--{flag}", *host_port(flag))
+                self.set_value(plan, flag, f"127.0.0.1:{local}")
 
     def finish_plan(self, plan):
         """Resolves Service names and volume paths in every flag value."""

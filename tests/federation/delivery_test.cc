@@ -20,16 +20,6 @@ using std::chrono::seconds;
 
 class DeliveryTest : public FederationTest {
  protected:
-  // alice learns bob's key (through both servers) while beta is up, so that
-  // nothing later needs to ask beta before the mail is queued.
-  std::string BobsKeyForAlice() {
-    ExpectSameKeyThroughBothServers(*alice_, *bob_, kBob);
-    cmtp::testing::CommandResult key = bob_->Cmtp({"key", kBob});
-    absl::StatusOr<std::string> bytes = crypto::FromHex(key.out.substr(0, 64));
-    EXPECT_TRUE(bytes.ok()) << key.out;
-    return bytes.ok() ? *bytes : std::string();
-  }
-
   // alice → bob through her gateway, without asking anyone for bob's key.
   std::string SendToBob(const std::string& bob_key, const std::string& text) {
     absl::StatusOr<std::string> id =

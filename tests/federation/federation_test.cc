@@ -4,6 +4,8 @@
 #include <filesystem>
 
 #include "absl/strings/str_cat.h"
+#include "lib/crypto/sodium.h"
+#include "tests/federation/mail_checks.h"
 #include "tests/support/ports.h"
 
 namespace cmtp::federation {
@@ -77,6 +79,14 @@ cmtp::testing::CommandResult FederationTest::Ctl(const DomainSuite& suite,
 ::testing::AssertionResult Contains(const std::string& text, const std::string& part) {
   if (text.find(part) != std::string::npos) return ::testing::AssertionSuccess();
   return ::testing::AssertionFailure() << "\"" << part << "\" not in:\n" << text;
+}
+
+std::string FederationTest::BobsKeyForAlice() {
+  ExpectSameKeyThroughBothServers(*alice_, *bob_, kBob);
+  cmtp::testing::CommandResult key = bob_->Cmtp({"key", kBob});
+  absl::StatusOr<std::string> bytes = crypto::FromHex(key.out.substr(0, 64));
+  EXPECT_TRUE(bytes.ok()) << key.out;
+  return bytes.ok() ? *bytes : std::string();
 }
 
 }  // namespace cmtp::federation

@@ -41,6 +41,11 @@ class FederationTest : public ::testing::Test {
   cmtp::testing::CommandResult Ctl(const DomainSuite& suite,
                                    std::vector<std::string> args) const;
 
+  // bob's key as alice learns it (through both servers, checked to agree),
+  // fetched while beta is up so that nothing later needs to ask beta before
+  // a mail is queued; empty (with a failure recorded) when it is not hex.
+  std::string BobsKeyForAlice();
+
   std::string dir_;
   std::unique_ptr<DomainSuite> alpha_;
   std::unique_ptr<DomainSuite> beta_;

@@ -27,14 +27,6 @@ constexpr int kMails = 30;
 
 class RelayReplicasTest : public FederationTest {
  protected:
-  std::string BobsKeyForAlice() {
-    ExpectSameKeyThroughBothServers(*alice_, *bob_, kBob);
-    cmtp::testing::CommandResult key = bob_->Cmtp({"key", kBob});
-    absl::StatusOr<std::string> bytes = crypto::FromHex(key.out.substr(0, 64));
-    EXPECT_TRUE(bytes.ok()) << key.out;
-    return bytes.ok() ? *bytes : std::string();
-  }
-
   // message id -> how many times it is in bob's inbox.
   std::map<std::string, int> BobsCounts() {
     std::map<std::string, int> counts;
