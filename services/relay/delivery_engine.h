@@ -83,6 +83,10 @@ class DeliveryEngine {
   void RenewLeases();
   // A claimed message is done with (processed or released).
   void Forget(const QueuedMessageInfo& message);
+  // Whether the dispatcher, waiting, has a reason to claim now. Workers ask
+  // it before waking the dispatcher, so a finished delivery that changes
+  // nothing costs no thread switch. Requires `mutex_`.
+  bool DispatcherHasWork() const;
 
   OutboundQueue& queue_;
   QueueProcessor& processor_;
@@ -99,6 +103,10 @@ class DeliveryEngine {
   int running_ = 0;
   bool woken_ = false;
   int finished_since_claim_ = 0;  // deliveries finished since the last claim
+  // The last claim filled every free worker, so more may be due.
+  bool more_may_be_due_ = false;
+  // Finished deliveries gathered before claiming again (see DispatchLoop).
+  int claim_batch_ = 1;
   bool stopping_ = false;
   bool started_ = false;
   std::thread dispatcher_thread_;

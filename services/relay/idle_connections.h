@@ -21,8 +21,9 @@ namespace cmtp::relay {
 // A session with a foreign domain's server whose key passed the pin check.
 struct PeerSession {
   std::string domain;
-  std::string server_key;  // 32 bytes, equal to the pin when it was checked
-  std::string address;     // "ip:port", for messages
+  std::string server_key;      // 32 bytes, equal to the pin when it was checked
+  std::string address;         // "ip:port", for messages
+  int64_t pin_checked_ms = 0;  // steady clock: when server_key last matched the pin
   std::unique_ptr<client::Session> session;
 };
 

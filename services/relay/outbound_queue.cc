@@ -27,78 +27,145 @@ constexpr size_t kInfoFieldCount = 10;
 constexpr absl::string_view kAppendInfo =
     "for i = 1, 10 do row[#row + 1] = f[i] or '' end\n";
 
+// Lua: the due set and its index by destination (relay_keys.h), kept in step
+// by every script that changes a score. `set_due` and `unset_due` take the
+// message's destination (false when its hash is gone: the index is then left
+// to the next rebuild).
+std::string DueIndexLua() {
+  return absl::StrCat("local DUE = '", ToAbsl(keys::kDue), "'\nlocal DESTS = '",
+                      ToAbsl(keys::kDueDestinations), "'\nlocal DEST_PREFIX = '",
+                      ToAbsl(keys::kDestinationDuePrefix), "'\nlocal INDEXED = '",
+                      ToAbsl(keys::kDueIndexed), "'\n", R"lua(
+local function reorder(domain)
+  local first = redis.call('ZRANGE', DEST_PREFIX .. domain, 0, 0, 'WITHSCORES')
+  if first[1] then
+    redis.call('ZADD', DESTS, first[2], domain)
+  else
+    redis.call('ZREM', DESTS, domain)
+  end
+end
+local function set_due(id, domain, score)
+  redis.call('ZADD', DUE, score, id)
+  if not domain then return end
+  local added = redis.call('ZADD', DEST_PREFIX .. domain, score, id)
+  if added > 0 then redis.call('INCRBY', INDEXED, added) end
+  reorder(domain)
+end
+local function unset_due(id, domain)
+  redis.call('ZREM', DUE, id)
+  if not domain then return end
+  local removed = redis.call('ZREM', DEST_PREFIX .. domain, id)
+  if removed > 0 then redis.call('DECRBY', INDEXED, removed) end
+  reorder(domain)
+end
+)lua");
+}
+
+// A script with the index functions: `shebang` (may be empty) stays first.
+std::string WithDueIndex(absl::string_view shebang, absl::string_view body) {
+  return absl::StrCat(shebang, shebang.empty() ? "" : "\n", DueIndexLua(), body);
+}
+
 // Stores a message once.
-//   KEYS: message hash, due set
+//   KEYS: message hash
 //   ARGV: id, bytes, dst_account, dst_domain, src_account, src_domain,
 //         request_id, now
 //   -> {duplicate (0/1), queued_ms}
 // Running it twice queues once, so it may be re-sent on a broken connection.
 const redis::Script& EnqueueScript() {
-  static const redis::Script script(R"lua(#!lua
+  static const redis::Script script(WithDueIndex("#!lua", R"lua(
 local queued = redis.call('HGET', KEYS[1], 'queued_ms')
 if queued then return {1, queued} end
 redis.call('HSET', KEYS[1], 'message', ARGV[2], 'dst_account', ARGV[3],
   'dst_domain', ARGV[4], 'src_account', ARGV[5], 'src_domain', ARGV[6],
   'request_id', ARGV[7], 'queued_ms', ARGV[8], 'attempts', '0', 'last_error', '',
   'size', string.format('%d', string.len(ARGV[2])), 'lease_until', '0')
-redis.call('ZADD', KEYS[2], ARGV[8], ARGV[1])
+set_due(ARGV[1], ARGV[4], ARGV[8])
 return {0, ARGV[8]}
-)lua",
+)lua"),
                                     redis::Retry::kSafe);
   return script;
 }
 
-// Claims due messages. Reads the hash of each candidate (named from the id,
-// so not in KEYS: the relay's keys live on one Redis, not a cluster).
-//   KEYS: due set
-//   ARGV: now, lease end, max messages, scan limit, max per destination,
-//         message key prefix, bytes limit, then pairs of domain, busy count
+// Claims due messages: destinations in the order of their earliest due
+// message, and from each with room (below `max per destination` with `busy`
+// counted) its oldest due messages. Reads the hashes of the messages claimed
+// (named from the id, so not in KEYS: the relay's keys live on one Redis, not
+// a cluster). Rebuilds the index by destination first when it does not
+// account for every id of the due set.
+//   ARGV: now, lease end, max messages, destinations to look at, max per
+//         destination, message key prefix, bytes limit, then pairs of domain,
+//         busy count
 //   -> {{id, info fields..., '1' and the bytes, or '0' and ''}, ...}
 // An id without its hash (removed between two steps by an older version) is
-// dropped from the set.
+// dropped from the sets.
 const redis::Script& ClaimScript() {
-  // Only a candidate's destination is read first: with one destination at
-  // its cap and a long backlog, most candidates are skipped, and the whole
-  // hash is read for those claimed only.
-  static const redis::Script script(absl::StrCat(R"lua(
+  static const redis::Script script(WithDueIndex("", absl::StrCat(R"lua(
+local now = ARGV[1]
+local lease_end = ARGV[2]
 local wanted = tonumber(ARGV[3])
 local cap = tonumber(ARGV[5])
-local busy = {}
+local prefix = ARGV[6]
 local bytes_limit = tonumber(ARGV[7])
+local busy = {}
 for i = 8, #ARGV, 2 do busy[ARGV[i]] = tonumber(ARGV[i + 1]) end
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0,
-  tonumber(ARGV[4]))
-local claimed = {}
-for _, id in ipairs(due) do
-  if #claimed >= wanted then break end
-  local key = ARGV[6] .. id
-  local domain = redis.call('HGET', key, 'dst_domain')
-  if not domain then
-    redis.call('ZREM', KEYS[1], id)
-  else
-    local n = busy[domain] or 0
-    if n < cap then
-      busy[domain] = n + 1
-      redis.call('ZADD', KEYS[1], ARGV[2], id)
-      redis.call('HSET', key, 'lease_until', ARGV[2])
-      local f = redis.call('HMGET', key, )lua",
-                                                 kInfoFields, R"lua()
-      local row = {id}
-)lua",
-                                                 kAppendInfo, R"lua(
-      if (tonumber(f[8]) or 0) <= bytes_limit and not f[10] then
-        row[#row + 1] = '1'
-        row[#row + 1] = redis.call('HGET', key, 'message') or ''
-      else
-        row[#row + 1] = '0'
-        row[#row + 1] = ''
-      end
-      claimed[#claimed + 1] = row
+if tonumber(redis.call('GET', INDEXED) or '0') ~= redis.call('ZCARD', DUE) then
+  for _, domain in ipairs(redis.call('ZRANGE', DESTS, 0, -1)) do
+    redis.call('DEL', DEST_PREFIX .. domain)
+  end
+  redis.call('DEL', DESTS)
+  local all = redis.call('ZRANGE', DUE, 0, -1, 'WITHSCORES')
+  local indexed = 0
+  local touched = {}
+  for i = 1, #all, 2 do
+    local domain = redis.call('HGET', prefix .. all[i], 'dst_domain')
+    if domain then
+      redis.call('ZADD', DEST_PREFIX .. domain, all[i + 1], all[i])
+      indexed = indexed + 1
+      touched[domain] = true
+    else
+      redis.call('ZREM', DUE, all[i])
     end
+  end
+  for domain in pairs(touched) do reorder(domain) end
+  redis.call('SET', INDEXED, indexed)
+end
+local claimed = {}
+local destinations = redis.call('ZRANGEBYSCORE', DESTS, '-inf', now, 'LIMIT', 0,
+  tonumber(ARGV[4]))
+for _, domain in ipairs(destinations) do
+  if #claimed >= wanted then break end
+  local room = math.min(cap - (busy[domain] or 0), wanted - #claimed)
+  if room > 0 then
+    local set = DEST_PREFIX .. domain
+    for _, id in ipairs(redis.call('ZRANGEBYSCORE', set, '-inf', now, 'LIMIT', 0, room)) do
+      local key = prefix .. id
+      local f = redis.call('HMGET', key, )lua",
+                                                                  kInfoFields, R"lua()
+      if not f[1] then
+        unset_due(id, domain)
+      else
+        redis.call('ZADD', DUE, lease_end, id)
+        redis.call('ZADD', set, lease_end, id)
+        redis.call('HSET', key, 'lease_until', lease_end)
+        local row = {id}
+)lua",
+                                                                  kAppendInfo, R"lua(
+        if (tonumber(f[8]) or 0) <= bytes_limit and not f[10] then
+          row[#row + 1] = '1'
+          row[#row + 1] = redis.call('HGET', key, 'message') or ''
+        else
+          row[#row + 1] = '0'
+          row[#row + 1] = ''
+        end
+        claimed[#claimed + 1] = row
+      end
+    end
+    reorder(domain)
   end
 end
 return claimed
-)lua"));
+)lua")));
   return script;
 }
 
@@ -129,40 +196,41 @@ return listed
 }
 
 // Removes a message; allowed when Redis is out of memory since it frees.
-//   KEYS: message hash, due set   ARGV: id   -> 1 removed, 0 absent
+//   KEYS: message hash   ARGV: id   -> 1 removed, 0 absent
 const redis::Script& RemoveScript() {
-  static const redis::Script script(R"lua(#!lua flags=allow-oom
-redis.call('ZREM', KEYS[2], ARGV[1])
+  static const redis::Script script(WithDueIndex("#!lua flags=allow-oom", R"lua(
+unset_due(ARGV[1], redis.call('HGET', KEYS[1], 'dst_domain'))
 return redis.call('DEL', KEYS[1])
-)lua");
+)lua"));
   return script;
 }
 
 // Removes a message and counts it once.
-//   KEYS: message hash, due set, counters hash
+//   KEYS: message hash, counters hash
 //   ARGV: id, then pairs of field, amount   -> 1 removed, 0 absent
 const redis::Script& RemoveAndCountScript() {
-  static const redis::Script script(R"lua(#!lua flags=allow-oom
-redis.call('ZREM', KEYS[2], ARGV[1])
+  static const redis::Script script(WithDueIndex("#!lua flags=allow-oom", R"lua(
+unset_due(ARGV[1], redis.call('HGET', KEYS[1], 'dst_domain'))
 local removed = redis.call('DEL', KEYS[1])
 if removed == 1 then
-  for i = 2, #ARGV, 2 do redis.call('HINCRBY', KEYS[3], ARGV[i], ARGV[i + 1]) end
+  for i = 2, #ARGV, 2 do redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1]) end
 end
 return removed
-)lua");
+)lua"));
   return script;
 }
 
 // After a failed attempt.
-//   KEYS: message hash, due set
+//   KEYS: message hash
 //   ARGV: id, attempts, last error, next attempt   -> 1, or 0 when absent
 const redis::Script& RescheduleScript() {
-  static const redis::Script script(R"lua(#!lua
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+  static const redis::Script script(WithDueIndex("#!lua", R"lua(
+local domain = redis.call('HGET', KEYS[1], 'dst_domain')
+if not domain then return 0 end
 redis.call('HSET', KEYS[1], 'attempts', ARGV[2], 'last_error', ARGV[3], 'lease_until', '0')
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+set_due(ARGV[1], domain, ARGV[4])
 return 1
-)lua",
+)lua"),
                                     redis::Retry::kSafe);
   return script;
 }
@@ -193,57 +261,57 @@ return ARGV[1]
   return script;
 }
 
-//   KEYS: message hash, due set   ARGV: id, now   -> 1, or 0 when absent
+//   KEYS: message hash   ARGV: id, now   -> 1, or 0 when absent
 const redis::Script& ReleaseScript() {
-  static const redis::Script script(R"lua(#!lua
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+  static const redis::Script script(WithDueIndex("#!lua", R"lua(
+local domain = redis.call('HGET', KEYS[1], 'dst_domain')
+if not domain then return 0 end
 redis.call('HSET', KEYS[1], 'lease_until', '0')
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+set_due(ARGV[1], domain, ARGV[2])
 return 1
-)lua",
+)lua"),
                                     redis::Retry::kSafe);
   return script;
 }
 
 // Extends the lease of a message that is still claimed; one whose lease was
 // cleared (rescheduled, released) or that is gone is left alone.
-//   KEYS: message hash, due set   ARGV: id, new lease end   -> 1, or 0
+//   KEYS: message hash   ARGV: id, new lease end   -> 1, or 0
 const redis::Script& RenewLeaseScript() {
-  static const redis::Script script(R"lua(#!lua
-local lease = redis.call('HGET', KEYS[1], 'lease_until')
-if not lease or lease == '0' then return 0 end
+  static const redis::Script script(WithDueIndex("#!lua", R"lua(
+local f = redis.call('HMGET', KEYS[1], 'lease_until', 'dst_domain')
+if not f[1] or f[1] == '0' then return 0 end
 redis.call('HSET', KEYS[1], 'lease_until', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+set_due(ARGV[1], f[2], ARGV[2])
 return 1
-)lua",
+)lua"),
                                     redis::Retry::kSafe);
   return script;
 }
 
 // Makes messages due now, leaving those under a lease (being delivered).
-//   KEYS: due set
 //   ARGV: now, message key prefix, id (empty: every message)
 //   -> number rescheduled, or -1 for an id that is not queued
 const redis::Script& RetryNowScript() {
-  static const redis::Script script(R"lua(
+  static const redis::Script script(WithDueIndex("", R"lua(
 local now = tonumber(ARGV[1])
 local ids
 if ARGV[3] == '' then
-  ids = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')
+  ids = redis.call('ZRANGEBYSCORE', DUE, '(' .. ARGV[1], '+inf')
 else
-  if not redis.call('ZSCORE', KEYS[1], ARGV[3]) then return -1 end
+  if not redis.call('ZSCORE', DUE, ARGV[3]) then return -1 end
   ids = {ARGV[3]}
 end
 local count = 0
 for _, id in ipairs(ids) do
-  local lease = tonumber(redis.call('HGET', ARGV[2] .. id, 'lease_until') or '0')
-  if lease <= now then
-    redis.call('ZADD', KEYS[1], ARGV[1], id)
+  local f = redis.call('HMGET', ARGV[2] .. id, 'lease_until', 'dst_domain')
+  if (tonumber(f[1] or '0') or 0) <= now then
+    set_due(id, f[2], ARGV[1])
     count = count + 1
   end
 end
 return count
-)lua",
+)lua"),
                                     redis::Retry::kSafe);
   return script;
 }
@@ -345,7 +413,7 @@ OutboundQueue::OutboundQueue(redis::Client& redis, QueueOptions options,
 absl::StatusOr<EnqueueResult> OutboundQueue::Enqueue(const NewMessage& message) const {
   const std::string hash = keys::Message(message.message_id);
   const std::string now = std::to_string(now_unix_ms_());
-  const std::vector<std::string_view> key_views = {hash, keys::kDue};
+  const std::vector<std::string_view> key_views = {hash};
   const std::vector<std::string_view> args = {
       message.message_id,  message.message,    message.dst_account, message.dst_domain,
       message.src_account, message.src_domain, message.request_id,  now};
@@ -399,7 +467,7 @@ absl::StatusOr<std::vector<ClaimedMessage>> OutboundQueue::Claim(
     args.push_back(domain);
     args.push_back(counts[index++]);
   }
-  absl::StatusOr<Reply> reply = ClaimScript().Run(redis_, {keys::kDue}, args);
+  absl::StatusOr<Reply> reply = ClaimScript().Run(redis_, {}, args);
   if (!reply.ok()) return reply.status();
   if (reply->type != Reply::Type::kArray) return UnexpectedReply("the claim script");
   std::vector<ClaimedMessage> claimed;
@@ -487,8 +555,7 @@ absl::StatusOr<uint64_t> OutboundQueue::Depth() const {
 
 absl::StatusOr<bool> OutboundQueue::Remove(std::string_view message_id) const {
   const std::string hash = keys::Message(message_id);
-  return FlagReply(RemoveScript().Run(redis_, {hash, keys::kDue}, {message_id}),
-                   "the remove script");
+  return FlagReply(RemoveScript().Run(redis_, {hash}, {message_id}), "the remove script");
 }
 
 absl::StatusOr<bool> OutboundQueue::RemoveAndCount(
@@ -505,9 +572,8 @@ absl::StatusOr<bool> OutboundQueue::RemoveAndCount(
     args.push_back(increments[i].field);
     args.push_back(amounts[i]);
   }
-  return FlagReply(
-      RemoveAndCountScript().Run(redis_, {hash, keys::kDue, counters_key}, args),
-      "the remove script");
+  return FlagReply(RemoveAndCountScript().Run(redis_, {hash, counters_key}, args),
+                   "the remove script");
 }
 
 absl::StatusOr<bool> OutboundQueue::Reschedule(std::string_view message_id,
@@ -517,7 +583,7 @@ absl::StatusOr<bool> OutboundQueue::Reschedule(std::string_view message_id,
   const std::string hash = keys::Message(message_id);
   const std::string attempts_text = std::to_string(attempts);
   const std::string next = std::to_string(next_attempt_ms);
-  return FlagReply(RescheduleScript().Run(redis_, {hash, keys::kDue},
+  return FlagReply(RescheduleScript().Run(redis_, {hash},
                                           {message_id, attempts_text, last_error, next}),
                    "the reschedule script");
 }
@@ -546,7 +612,7 @@ absl::StatusOr<std::optional<std::string>> OutboundQueue::SaveNotice(
 absl::StatusOr<bool> OutboundQueue::Release(std::string_view message_id) const {
   const std::string hash = keys::Message(message_id);
   const std::string now = std::to_string(now_unix_ms_());
-  return FlagReply(ReleaseScript().Run(redis_, {hash, keys::kDue}, {message_id, now}),
+  return FlagReply(ReleaseScript().Run(redis_, {hash}, {message_id, now}),
                    "the release script");
 }
 
@@ -555,9 +621,9 @@ absl::StatusOr<std::optional<int64_t>> OutboundQueue::RenewLease(
   const std::string hash = keys::Message(message_id);
   const int64_t lease_end = now_unix_ms_() + options_.lease_ms;
   const std::string lease_end_text = std::to_string(lease_end);
-  absl::StatusOr<bool> renewed = FlagReply(
-      RenewLeaseScript().Run(redis_, {hash, keys::kDue}, {message_id, lease_end_text}),
-      "the lease script");
+  absl::StatusOr<bool> renewed =
+      FlagReply(RenewLeaseScript().Run(redis_, {hash}, {message_id, lease_end_text}),
+                "the lease script");
   if (!renewed.ok()) return renewed.status();
   if (!*renewed) return std::nullopt;
   return lease_end;
@@ -566,7 +632,7 @@ absl::StatusOr<std::optional<int64_t>> OutboundQueue::RenewLease(
 absl::StatusOr<uint64_t> OutboundQueue::RetryNow(std::string_view message_id) const {
   const std::string now = std::to_string(now_unix_ms_());
   absl::StatusOr<Reply> reply =
-      RetryNowScript().Run(redis_, {keys::kDue}, {now, keys::kMessagePrefix, message_id});
+      RetryNowScript().Run(redis_, {}, {now, keys::kMessagePrefix, message_id});
   if (!reply.ok()) return reply.status();
   if (reply->type != Reply::Type::kInteger) return UnexpectedReply("the retry script");
   if (reply->integer < 0) {

@@ -93,8 +93,8 @@ struct QueueOptions {
   int64_t lease_ms = 60'000;
   int wait_replicas = 0;  // replicas Enqueue waits for (Redis WAIT)
   int wait_timeout_ms = 1000;
-  // Due messages one claim looks at: bounds the script's work when one
-  // saturated destination has a long backlog in front of the others.
+  // Destinations with due messages one claim looks at: bounds the script's
+  // work when many destinations are at their cap.
   int claim_scan_limit = 512;
   // Messages up to this size come with their claim (ClaimedMessage).
   uint64_t claim_bytes_limit = 64 * 1024;
@@ -113,10 +113,12 @@ class OutboundQueue {
   // (Unavailable otherwise: the message is queued, a retry is a duplicate).
   absl::StatusOr<EnqueueResult> Enqueue(const NewMessage& message) const;
 
-  // Claims up to `max_messages` due messages for `lease_ms`, oldest due
-  // first, skipping destinations that already have `max_per_destination`
-  // messages in progress here (`busy`: domain -> in progress, plus those
-  // claimed by this call).
+  // Claims up to `max_messages` due messages for `lease_ms`: destinations
+  // in the order of their oldest due message, each one's oldest first,
+  // skipping destinations that already have `max_per_destination` messages
+  // in progress here (`busy`: domain -> in progress, plus those claimed by
+  // this call). Its work grows with the destinations looked at and the
+  // messages claimed, not with a destination's backlog.
   absl::StatusOr<std::vector<ClaimedMessage>> Claim(
       size_t max_messages, const std::map<std::string, int>& busy,
       int max_per_destination) const;

@@ -24,8 +24,14 @@ absl::Status PeerTrouble(std::string_view domain, std::string_view address,
 }  // namespace
 
 PeerConnector::PeerConnector(Discovery& discovery, PinStore& pins, RelayStats& stats,
-                             IdleConnections& idle, PeerOptions options)
-    : discovery_(discovery), pins_(pins), stats_(stats), idle_(idle), options_(options) {}
+                             IdleConnections& idle, PeerOptions options,
+                             std::function<int64_t()> steady_now_ms)
+    : discovery_(discovery),
+      pins_(pins),
+      stats_(stats),
+      idle_(idle),
+      options_(options),
+      steady_now_ms_(std::move(steady_now_ms)) {}
 
 absl::Status PeerConnector::CheckPin(std::string_view domain,
                                      std::string_view server_key) {
@@ -91,6 +97,7 @@ absl::StatusOr<std::unique_ptr<PeerSession>> PeerConnector::Open(
     if (!key.ok()) return PeerTrouble(domain, peer->address, key.status());
     if (absl::Status pinned = CheckPin(domain, *key); !pinned.ok()) return pinned;
     peer->server_key = *std::move(key);
+    peer->pin_checked_ms = steady_now_ms_();
     return peer;
   }
   return error::Unavailable(
@@ -103,8 +110,12 @@ absl::StatusOr<std::unique_ptr<PeerSession>> PeerConnector::Acquire(
   if (allow_idle) {
     std::unique_ptr<PeerSession> idle = idle_.Take(domain);
     if (idle != nullptr) {
-      if (absl::Status pinned = CheckPin(domain, idle->server_key); !pinned.ok()) {
-        return pinned;
+      const int64_t now = steady_now_ms_();
+      if (now - idle->pin_checked_ms >= options_.pin_recheck.count()) {
+        if (absl::Status pinned = CheckPin(domain, idle->server_key); !pinned.ok()) {
+          return pinned;
+        }
+        idle->pin_checked_ms = now;
       }
       *reused = true;
       return idle;

@@ -14,6 +14,16 @@ inline constexpr std::string_view kMessagePrefix = "cmtp:relay:msg:";
 // Sorted set: message id -> next attempt (unix ms); a claimed message's
 // score is the end of its lease.
 inline constexpr std::string_view kDue = "cmtp:relay:due";
+// The same scores by destination, so that a claim reads only destinations
+// with room instead of scanning a backlog of one busy destination:
+// sorted set per domain (message id -> score, as in kDue), ...
+inline constexpr std::string_view kDestinationDuePrefix = "cmtp:relay:due:";
+// ... sorted set of those domains, each scored by its earliest message, ...
+inline constexpr std::string_view kDueDestinations = "cmtp:relay:dests";
+// ... and how many ids the per-domain sets hold. A claim that finds it
+// different from kDue's size (a queue written before the index existed)
+// rebuilds the index from kDue first.
+inline constexpr std::string_view kDueIndexed = "cmtp:relay:due-indexed";
 // Hash per foreign domain: its pinned server key and the last refusal.
 inline constexpr std::string_view kPinPrefix = "cmtp:relay:pin:";
 // Set of every domain with a pin, for listing without SCAN.

@@ -85,6 +85,7 @@ absl::Status ReadDeliveryFlags(const Config& config, RelayOptions& options) {
       {"connect-timeout-ms", 1, 600'000, 1, &connect_timeout},
       {"io-timeout-ms", 1, 3'600'000, 1, &io_timeout},
       {"idle-connection-seconds", 0, 3600, 1000, &options.idle_connection_ms},
+      {"pin-recheck-ms", 0, 3'600'000, 1, &options.pin_recheck_ms},
   };
   for (const IntTarget& target : targets) {
     absl::StatusOr<int64_t> value = IntFlag(config, target.name, target.min, target.max);
@@ -150,6 +151,9 @@ void DeclareRelayFlags(Config& config) {
        "when > 0: both the connect and the I/O timeout, in seconds");
   Flag(config, "idle-connection-seconds", "30",
        "an open connection to a peer is kept this long for the next message");
+  Flag(config, "pin-recheck-ms", "1000",
+       "a reused connection's server key is checked against the pin again after "
+       "this long (0: on every reuse)");
   Flag(config, "rpc-timeout-seconds", "10", "deadline of each keyserver/mailstore call");
   Flag(config, "shutdown-grace-seconds", "10",
        "after SIGTERM, how long deliveries in flight may take to finish");

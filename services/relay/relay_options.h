@@ -37,6 +37,9 @@ struct RelayOptions {
   std::chrono::milliseconds io_timeout{30'000};
   // Open connections to a peer are kept this long for the next message.
   int64_t idle_connection_ms = 30'000;
+  // A reused connection's server key is checked against the pin again after
+  // this long (0: on every reuse); a re-pin reaches open connections within it.
+  int64_t pin_recheck_ms = 1'000;
 
   // Foreign keys.
   int64_t key_cache_ms = 3600'000;

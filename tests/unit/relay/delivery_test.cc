@@ -332,6 +332,42 @@ TEST_F(DeliveryTest, AChangedServerKeyIsRefusedUntilAnOperatorRepins) {
   EXPECT_FALSE(Queued(second.message_id).has_value());
 }
 
+// An idle connection's key is checked against the pin again only once
+// --pin-recheck-ms has passed: within it, a re-pin reaches new connections
+// only; with 0, the very next reuse.
+TEST_F(DeliveryTest,
+       AReusedConnectionIsCheckedAgainstThePinOnceTheRecheckIntervalPassed) {
+  for (const int64_t recheck_ms : {int64_t{3'600'000}, int64_t{0}}) {
+    SCOPED_TRACE(recheck_ms);
+    RelayOptions options = Options();
+    options.workers = 1;
+    options.pin_recheck_ms = recheck_ms;
+    StartRelay(options);
+    ASSERT_TRUE(core().Repin("beta.test", "").ok());  // no pin left by the last round
+    const ForeignMail first = Enqueue("bob@beta.test", bob_.public_key, "first\n");
+    ASSERT_EQ(Drain(), 1u);
+    ASSERT_EQ(CountIn(*beta_, "bob", first.message_id), 1u);
+
+    // An operator pins another key while the connection is idle.
+    const std::string pinned_now = crypto::GenerateKeyPair().public_key;
+    ASSERT_TRUE(core().Repin("beta.test", pinned_now).ok());
+    const ForeignMail second = Enqueue("bob@beta.test", bob_.public_key, "second\n");
+    EXPECT_EQ(Drain(), 1u);
+    if (recheck_ms > 0) {
+      EXPECT_EQ(CountIn(*beta_, "bob", second.message_id), 1u);
+      EXPECT_FALSE(Queued(second.message_id).has_value());
+    } else {
+      EXPECT_EQ(CountIn(*beta_, "bob", second.message_id), 0u);
+      std::optional<QueuedMessageInfo> refused = Queued(second.message_id);
+      ASSERT_TRUE(refused.has_value());
+      EXPECT_EQ(refused->last_error, PinRefusalMessage("beta.test", pinned_now,
+                                                       beta_->server_key().public_key));
+      ASSERT_TRUE(relay_->relay().queue().Remove(second.message_id).ok());
+    }
+    relay_.reset();
+  }
+}
+
 TEST_F(DeliveryTest, AReplyThatDoesNotVerifyIsATemporaryFailure) {
   // fake.test presents a self-signed key but signs its receipts with another.
   const crypto::KeyPair presented = crypto::GenerateKeyPair();

@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "lib/redis/client.h"
 #include "tests/support/redis_sentinel.h"
 #include "tests/support/redis_server.h"
@@ -142,6 +144,81 @@ TEST_F(OutboundQueueTest, ClaimRespectsThePerDestinationLimit) {
   for (const std::string& id : claimed) ++per_domain[domains_[id]];
   EXPECT_EQ(per_domain["busy.test"], 1);
   EXPECT_EQ(per_domain["quiet.test"], 1);
+}
+
+// A destination at its cap with a long backlog costs a claim nothing: the
+// claim goes by destination, so a message for another one behind that
+// backlog is found even when the claim may look at a single destination.
+TEST_F(OutboundQueueTest, ABusyDestinationsBacklogDoesNotHideTheOthers) {
+  QueueOptions options;
+  options.lease_ms = kLeaseMs;
+  options.claim_scan_limit = 2;
+  OutboundQueue queue(*pool_, options, clock_.AsFunction());
+  for (int i = 0; i < 300; ++i) {
+    const std::string id =
+        absl::StrCat(std::string(28, 'b'), absl::Dec(i, absl::kZeroPad4));
+    ASSERT_TRUE(queue.Enqueue(Message(id, "m", "busy.test")).ok());
+  }
+  clock_.Advance(1);
+  ASSERT_TRUE(queue.Enqueue(Message(Id('q'), "m", "quiet.test")).ok());
+  absl::StatusOr<std::vector<ClaimedMessage>> claimed =
+      queue.Claim(10, {{"busy.test", 4}}, 4);
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  ASSERT_EQ(claimed->size(), 1u);
+  EXPECT_EQ((*claimed)[0].info.message_id, Id('q'));
+  // With room again, busy.test's oldest come first, as many as it may take.
+  claimed = queue.Claim(10, {{"busy.test", 1}}, 4);
+  ASSERT_TRUE(claimed.ok()) << claimed.status();
+  ASSERT_EQ(claimed->size(), 3u);
+  EXPECT_EQ((*claimed)[0].info.message_id, std::string(28, 'b') + "0000");
+  EXPECT_EQ((*claimed)[2].info.message_id, std::string(28, 'b') + "0002");
+  EXPECT_EQ(*queue.Depth(), 301u);
+}
+
+// Messages queued by a relay that kept no index by destination (an older
+// version, during a rolling update) are indexed by the next claim, and the
+// index then follows every change.
+TEST_F(OutboundQueueTest, MessagesQueuedWithoutTheIndexAreIndexedByTheNextClaim) {
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('n'), "m", "new.test")).ok());
+  const std::string now = std::to_string(clock_.Now());
+  for (const auto& [id, domain] :
+       {std::pair<std::string, std::string>{Id('o'), "old.test"},
+        {Id('p'), "new.test"}}) {
+    ASSERT_TRUE(pool_
+                    ->Command({"HSET",        "cmtp:relay:msg:" + id,
+                               "message",     "m",
+                               "dst_account", "bob",
+                               "dst_domain",  domain,
+                               "src_account", "alice",
+                               "src_domain",  "alpha.test",
+                               "queued_ms",   now,
+                               "attempts",    "0",
+                               "size",        "1",
+                               "lease_until", "0"})
+                    .ok());
+    ASSERT_TRUE(pool_->Command({"ZADD", "cmtp:relay:due", now, id}).ok());
+  }
+  // An id whose hash is gone is dropped on the way.
+  ASSERT_TRUE(pool_->Command({"ZADD", "cmtp:relay:due", now, Id('x')}).ok());
+  std::vector<std::string> claimed = ClaimIds(10);
+  std::sort(claimed.begin(), claimed.end());
+  EXPECT_EQ(claimed, (std::vector<std::string>{Id('n'), Id('o'), Id('p')}));
+  EXPECT_EQ(*queue_->Depth(), 3u);
+  auto indexed = [&] {
+    absl::StatusOr<redis::Reply> count =
+        pool_->Command({"GET", "cmtp:relay:due-indexed"});
+    return count.ok() ? count->str : "error";
+  };
+  EXPECT_EQ(indexed(), "3");
+  ASSERT_TRUE(*queue_->Remove(Id('o')));
+  ASSERT_TRUE(*queue_->Release(Id('p')));
+  EXPECT_EQ(indexed(), "2");
+  EXPECT_EQ(ClaimIds(10), std::vector<std::string>{Id('p')});
+  absl::StatusOr<redis::Reply> destinations =
+      pool_->Command({"ZRANGE", "cmtp:relay:dests", "0", "-1"});
+  ASSERT_TRUE(destinations.ok());
+  ASSERT_EQ(destinations->elements.size(), 1u) << "old.test left with its last message";
+  EXPECT_EQ(destinations->elements[0].str, "new.test");
 }
 
 TEST_F(OutboundQueueTest, RescheduleRecordsTheFailureAndTheNextAttempt) {

@@ -60,6 +60,7 @@ TEST(RelayOptionsTest, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(relay.poll_interval_ms, 200);
   EXPECT_EQ(relay.key_cache_ms, 3600'000);
   EXPECT_EQ(relay.negative_key_cache_ms, 60'000);
+  EXPECT_EQ(relay.pin_recheck_ms, 1'000);
   EXPECT_EQ(relay.retry_schedule.DelayMsAfter(1), 60'000);
   EXPECT_TRUE(relay.reference_peers.empty());
   EXPECT_TRUE(options->static_peers.empty());
@@ -72,9 +73,10 @@ TEST(RelayOptionsTest, ReadsEveryFlag) {
        "--lease-seconds=7", "--poll-interval-ms=50",
        "--reference-peers=Old.Example, ref.test", "--peers=beta.test=127.0.0.1:9100",
        "--connect-timeout-ms=300", "--io-timeout-ms=400", "--wait-replicas=1",
-       "--key-cache-seconds=9", "--negative-key-cache-seconds=2"});
+       "--key-cache-seconds=9", "--negative-key-cache-seconds=2", "--pin-recheck-ms=0"});
   ASSERT_TRUE(options.ok()) << options.status();
   const RelayOptions& relay = options->relay;
+  EXPECT_EQ(relay.pin_recheck_ms, 0);
   EXPECT_EQ(relay.domain, "alpha.test");
   EXPECT_EQ(relay.workers, 3);
   EXPECT_EQ(relay.max_per_destination, 2);
@@ -105,7 +107,8 @@ TEST(RelayOptionsTest, ShortFormsOfTheScheduleAndTimeoutWin) {
 TEST(RelayOptionsTest, RefusesValuesThatCannotWork) {
   for (const char* bad :
        {"--workers=0", "--max-per-destination=-1", "--retry-schedule-seconds=0",
-        "--lease-seconds=0", "--peers=nonsense", "--domain=", "--poll-interval-ms=x"}) {
+        "--lease-seconds=0", "--peers=nonsense", "--domain=", "--poll-interval-ms=x",
+        "--pin-recheck-ms=-1"}) {
     EXPECT_FALSE(Parse({bad}).ok()) << bad;
   }
 }
