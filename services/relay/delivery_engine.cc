@@ -135,6 +135,7 @@ void DeliveryEngine::DispatchLoop() {
         std::max(1, std::min(options_.max_per_destination, options_.workers) / 4);
   }
   for (;;) {
+    FinishDelivered();
     size_t claimed = 0;
     size_t asked = 0;
     const bool ok = ClaimForIdleWorkers(claimed, asked);
@@ -189,9 +190,25 @@ void DeliveryEngine::RenewLeases() {
   }
 }
 
-void DeliveryEngine::Forget(const QueuedMessageInfo& message) {
+void DeliveryEngine::FreeSlot(const QueuedMessageInfo& message) {
   if (--in_progress_[message.dst_domain] <= 0) in_progress_.erase(message.dst_domain);
+}
+
+void DeliveryEngine::Forget(const QueuedMessageInfo& message) {
+  FreeSlot(message);
   leases_.erase(message.message_id);
+}
+
+void DeliveryEngine::FinishDelivered() {
+  std::vector<DeliveredMessage> batch;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    batch.swap(delivered_);
+  }
+  if (batch.empty()) return;
+  processor_.FinishDelivered(batch);
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const DeliveredMessage& message : batch) leases_.erase(message.info.message_id);
 }
 
 void DeliveryEngine::WorkLoop() {
@@ -203,10 +220,15 @@ void DeliveryEngine::WorkLoop() {
     tasks_.pop_front();
     ++running_;
     lock.unlock();
-    processor_.Process(task);
+    std::optional<DeliveredMessage> delivered = processor_.Process(task);
     lock.lock();
     --running_;
-    Forget(task.info);
+    if (delivered.has_value()) {
+      FreeSlot(task.info);
+      delivered_.push_back(*std::move(delivered));
+    } else {
+      Forget(task.info);
+    }
     ++finished_since_claim_;
     if (DispatcherHasWork()) dispatcher_.notify_one();
     if (running_ == 0) all_idle_.notify_all();
@@ -247,6 +269,9 @@ bool DeliveryEngine::Stop(std::chrono::milliseconds grace) {
     std::unique_lock<std::mutex> lock(mutex_);
     finished = all_idle_.wait_for(lock, grace, [this] { return running_ == 0; });
   }
+  // Deliveries made: removed now rather than delivered again after their
+  // leases (the peers would deduplicate them, but it is work for nothing).
+  FinishDelivered();
   if (!finished) return false;
   for (std::thread& thread : worker_threads_) thread.join();
   worker_threads_.clear();
@@ -259,10 +284,13 @@ size_t DeliveryEngine::DrainDue() {
     absl::StatusOr<std::vector<ClaimedMessage>> batch = queue_.Claim(
         static_cast<size_t>(options_.workers), {}, options_.max_per_destination);
     if (!batch.ok() || batch->empty()) return processed;
+    std::vector<DeliveredMessage> delivered;
     for (const ClaimedMessage& message : *batch) {
-      processor_.Process(message);
+      std::optional<DeliveredMessage> done = processor_.Process(message);
+      if (done.has_value()) delivered.push_back(*std::move(done));
       ++processed;
     }
+    processor_.FinishDelivered(delivered);
   }
 }
 

@@ -8,6 +8,11 @@
 // interval is only the fallback that finds
 // work queued by other replicas or coming due after a retry wait.
 //
+// Deliveries: a worker that delivered a message leaves its removal from the
+// queue to the dispatcher, which removes every delivery finished since its
+// last look in one round trip before it claims again (one Redis round trip
+// per delivery fewer); until then the message stays claimed here.
+//
 // Leases: every message claimed here has its lease renewed by the dispatcher
 // once half of it has passed, for as long as it is claimed here, so a slow
 // attempt (a large message, a slow peer) is never delivered a second time by
@@ -83,6 +88,11 @@ class DeliveryEngine {
   void RenewLeases();
   // A claimed message is done with (processed or released).
   void Forget(const QueuedMessageInfo& message);
+  // Its destination's slot is free again (a delivery that is still to be
+  // removed keeps its lease).
+  void FreeSlot(const QueuedMessageInfo& message);
+  // Removes the messages delivered since the last call from the queue.
+  void FinishDelivered();
   // Whether the dispatcher, waiting, has a reason to claim now. Workers ask
   // it before waking the dispatcher, so a finished delivery that changes
   // nothing costs no thread switch. Requires `mutex_`.
@@ -94,12 +104,13 @@ class DeliveryEngine {
   const EngineOptions options_;
 
   std::mutex mutex_;
-  std::condition_variable work_ready_;      // workers wait for tasks_
-  std::condition_variable dispatcher_;      // the dispatcher waits for room or a wake
-  std::condition_variable all_idle_;        // Stop waits for running_ == 0
-  std::deque<ClaimedMessage> tasks_;        // claimed, not started
-  std::map<std::string, int> in_progress_;  // domain -> claimed and not finished
-  std::map<std::string, int64_t> leases_;   // id -> lease end (unix ms), claimed here
+  std::condition_variable work_ready_;       // workers wait for tasks_
+  std::condition_variable dispatcher_;       // the dispatcher waits for room or a wake
+  std::condition_variable all_idle_;         // Stop waits for running_ == 0
+  std::deque<ClaimedMessage> tasks_;         // claimed, not started
+  std::vector<DeliveredMessage> delivered_;  // delivered, not yet removed
+  std::map<std::string, int> in_progress_;   // domain -> claimed and not finished
+  std::map<std::string, int64_t> leases_;    // id -> lease end (unix ms), claimed here
   int running_ = 0;
   bool woken_ = false;
   int finished_since_claim_ = 0;  // deliveries finished since the last claim

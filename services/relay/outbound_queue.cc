@@ -35,7 +35,8 @@ std::string DueIndexLua() {
   return absl::StrCat("local DUE = '", ToAbsl(keys::kDue), "'\nlocal DESTS = '",
                       ToAbsl(keys::kDueDestinations), "'\nlocal DEST_PREFIX = '",
                       ToAbsl(keys::kDestinationDuePrefix), "'\nlocal INDEXED = '",
-                      ToAbsl(keys::kDueIndexed), "'\n", R"lua(
+                      ToAbsl(keys::kDueIndexed), "'\nlocal MESSAGE_PREFIX = '",
+                      ToAbsl(keys::kMessagePrefix), "'\n", R"lua(
 local function reorder(domain)
   local first = redis.call('ZRANGE', DEST_PREFIX .. domain, 0, 0, 'WITHSCORES')
   if first[1] then
@@ -205,15 +206,25 @@ return redis.call('DEL', KEYS[1])
   return script;
 }
 
-// Removes a message and counts it once.
-//   KEYS: message hash, counters hash
-//   ARGV: id, then pairs of field, amount   -> 1 removed, 0 absent
+// Removes messages, counting each once (only when this call removed it).
+//   KEYS: counters hash
+//   ARGV: per message: id, n, then n pairs of field, amount
+//   -> per message: 1 removed, 0 absent
 const redis::Script& RemoveAndCountScript() {
   static const redis::Script script(WithDueIndex("#!lua flags=allow-oom", R"lua(
-unset_due(ARGV[1], redis.call('HGET', KEYS[1], 'dst_domain'))
-local removed = redis.call('DEL', KEYS[1])
-if removed == 1 then
-  for i = 2, #ARGV, 2 do redis.call('HINCRBY', KEYS[2], ARGV[i], ARGV[i + 1]) end
+local removed = {}
+local i = 1
+while i <= #ARGV do
+  local id = ARGV[i]
+  local n = tonumber(ARGV[i + 1])
+  local key = MESSAGE_PREFIX .. id
+  unset_due(id, redis.call('HGET', key, 'dst_domain'))
+  local gone = redis.call('DEL', key)
+  if gone == 1 then
+    for j = i + 2, i + 2 * n, 2 do redis.call('HINCRBY', KEYS[1], ARGV[j], ARGV[j + 1]) end
+  end
+  removed[#removed + 1] = gone
+  i = i + 2 + 2 * n
 end
 return removed
 )lua"));
@@ -558,22 +569,34 @@ absl::StatusOr<bool> OutboundQueue::Remove(std::string_view message_id) const {
   return FlagReply(RemoveScript().Run(redis_, {hash}, {message_id}), "the remove script");
 }
 
-absl::StatusOr<bool> OutboundQueue::RemoveAndCount(
-    std::string_view message_id, std::string_view counters_key,
-    const std::vector<CounterIncrement>& increments) const {
-  const std::string hash = keys::Message(message_id);
-  std::vector<std::string> amounts;
-  amounts.reserve(increments.size());
-  for (const CounterIncrement& increment : increments) {
-    amounts.push_back(std::to_string(increment.amount));
+absl::StatusOr<std::vector<bool>> OutboundQueue::RemoveAndCount(
+    const std::vector<Removal>& removals, std::string_view counters_key) const {
+  if (removals.empty()) return std::vector<bool>();
+  std::vector<std::string> numbers;  // counts and amounts, kept for the views
+  size_t total = 0;
+  for (const Removal& removal : removals) total += 1 + removal.increments.size();
+  numbers.reserve(total);
+  std::vector<std::string_view> args;
+  for (const Removal& removal : removals) {
+    args.push_back(removal.message_id);
+    args.push_back(numbers.emplace_back(std::to_string(removal.increments.size())));
+    for (const CounterIncrement& increment : removal.increments) {
+      args.push_back(increment.field);
+      args.push_back(numbers.emplace_back(std::to_string(increment.amount)));
+    }
   }
-  std::vector<std::string_view> args = {message_id};
-  for (size_t i = 0; i < increments.size(); ++i) {
-    args.push_back(increments[i].field);
-    args.push_back(amounts[i]);
+  absl::StatusOr<Reply> reply = RemoveAndCountScript().Run(redis_, {counters_key}, args);
+  if (!reply.ok()) return reply.status();
+  if (reply->type != Reply::Type::kArray || reply->elements.size() != removals.size()) {
+    return UnexpectedReply("the remove script");
   }
-  return FlagReply(RemoveAndCountScript().Run(redis_, {hash, counters_key}, args),
-                   "the remove script");
+  std::vector<bool> removed;
+  removed.reserve(removals.size());
+  for (const Reply& one : reply->elements) {
+    if (one.type != Reply::Type::kInteger) return UnexpectedReply("the remove script");
+    removed.push_back(one.integer == 1);
+  }
+  return removed;
 }
 
 absl::StatusOr<bool> OutboundQueue::Reschedule(std::string_view message_id,

@@ -134,12 +134,18 @@ class OutboundQueue {
   // Removes the message (delivered, dropped or bounced). False when it was
   // not queued (another worker finished it first).
   absl::StatusOr<bool> Remove(std::string_view message_id) const;
-  // Remove, and when this call removed it, adds `increments` to the hash
-  // `counters_key` in the same step: a delivery is counted once even when two
-  // workers raced, and costs one round trip.
-  absl::StatusOr<bool> RemoveAndCount(
-      std::string_view message_id, std::string_view counters_key,
-      const std::vector<CounterIncrement>& increments) const;
+  // A delivered message to remove, and what to add to the counters when
+  // this removal is the one that happened.
+  struct Removal {
+    std::string_view message_id;
+    std::vector<CounterIncrement> increments;
+  };
+  // Removes each message and, for those this call removed, adds their
+  // `increments` to the hash `counters_key` in the same step: a delivery is
+  // counted once even when two workers raced, and a batch of deliveries
+  // costs one round trip. Returns per message whether this call removed it.
+  absl::StatusOr<std::vector<bool>> RemoveAndCount(const std::vector<Removal>& removals,
+                                                   std::string_view counters_key) const;
   // After a failed attempt: records `attempts` and `last_error` and makes it
   // due at `next_attempt_ms`. False when it is no longer queued.
   absl::StatusOr<bool> Reschedule(std::string_view message_id, uint32_t attempts,

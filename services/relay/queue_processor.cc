@@ -38,7 +38,7 @@ void QueueProcessor::Log(LogLevel level, const QueuedMessageInfo& info,
                   {"detail", detail}});
 }
 
-void QueueProcessor::Process(const ClaimedMessage& claimed) {
+std::optional<DeliveredMessage> QueueProcessor::Process(const ClaimedMessage& claimed) {
   const observability::ScopedRequestId request_id(claimed.info.request_id);
   std::optional<QueuedMessage> loaded;
   if (claimed.message.has_value()) {
@@ -50,17 +50,17 @@ void QueueProcessor::Process(const ClaimedMessage& claimed) {
     if (!read.ok()) {
       Log(LogLevel::kWarning, claimed.info, "cannot load a claimed message",
           absl::StrCat("tried again when its lease ends: ", read.status().message()));
-      return;
+      return std::nullopt;
     }
     // Finished meanwhile by another worker, or dropped by an operator.
-    if (!read->has_value()) return;
+    if (!read->has_value()) return std::nullopt;
     loaded = *std::move(read);
   }
   const QueuedMessage& message = *loaded;
   if (!message.info.bounce_reason.empty()) {
     // Given up earlier; only the failure notice was left to do.
     (void)GiveUp(message, message.info.bounce_reason, message.info.attempts);
-    return;
+    return std::nullopt;
   }
 
   // The attempt is counted with its outcome (one round trip fewer).
@@ -89,35 +89,44 @@ void QueueProcessor::Process(const ClaimedMessage& claimed) {
         static_cast<double>(now_unix_ms_() - message.info.queued_ms) / 1000.0}});
   switch (outcome.kind) {
     case DeliveryOutcome::Kind::kDelivered:
-      Delivered(message);
-      return;
+      return DeliveredMessage{message.info, now_unix_ms_() - message.info.queued_ms};
     case DeliveryOutcome::Kind::kTemporary:
       FailedForNow(message, outcome, attempts);
-      return;
+      return std::nullopt;
     case DeliveryOutcome::Kind::kPermanent:
       parts_.stats.Add(Counter::kDeliveryAttempts);
       (void)GiveUp(message, outcome.detail, attempts);
-      return;
+      return std::nullopt;
   }
+  return std::nullopt;
 }
 
-void QueueProcessor::Delivered(const QueuedMessage& message) {
-  const int64_t latency_ms = now_unix_ms_() - message.info.queued_ms;
+void QueueProcessor::FinishDelivered(const std::vector<DeliveredMessage>& delivered) {
+  if (delivered.empty()) return;
+  std::vector<OutboundQueue::Removal> removals;
+  removals.reserve(delivered.size());
+  for (const DeliveredMessage& message : delivered) {
+    removals.push_back(
+        {message.info.message_id, parts_.stats.DeliveryIncrements(message.latency_ms)});
+  }
   // Removed and counted in one step: counted once even when two workers
-  // raced to deliver it.
-  absl::StatusOr<bool> removed = parts_.queue.RemoveAndCount(
-      message.info.message_id, keys::kStats, parts_.stats.DeliveryIncrements(latency_ms));
+  // raced to deliver a message.
+  absl::StatusOr<std::vector<bool>> removed =
+      parts_.queue.RemoveAndCount(removals, keys::kStats);
   if (!removed.ok()) {
-    // Delivered all the same; the lease runs out and the peer, which
-    // deduplicates by id, is sent the message once more.
-    Log(LogLevel::kWarning, message.info, "delivered, but not removed from the queue",
-        FromAbsl(removed.status().message()));
+    for (const DeliveredMessage& message : delivered) {
+      const observability::ScopedRequestId request_id(message.info.request_id);
+      Log(LogLevel::kWarning, message.info, "delivered, but not removed from the queue",
+          FromAbsl(removed.status().message()));
+    }
     return;
   }
-  if (*removed) {
-    parts_.stats.DeliveryCounted(latency_ms);
-  } else {
-    parts_.stats.Add(Counter::kDeliveryAttempts);
+  for (size_t i = 0; i < delivered.size(); ++i) {
+    if ((*removed)[i]) {
+      parts_.stats.DeliveryCounted(delivered[i].latency_ms);
+    } else {
+      parts_.stats.Add(Counter::kDeliveryAttempts);
+    }
   }
 }
 

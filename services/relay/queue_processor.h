@@ -1,5 +1,6 @@
 // What happens to one claimed message: a delivery attempt and its outcome.
 //   delivered           -> removed from the queue, counted with its latency
+//                          (FinishDelivered: several in one round trip)
 //   temporary failure   -> attempts+1, last_error, due again after the retry
 //                          schedule's wait; past the maximum queue lifetime:
 //                          given up
@@ -15,6 +16,7 @@
 #include <functional>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "lib/crypto/sodium.h"
@@ -27,6 +29,14 @@
 #include "services/relay/relay_stats.h"
 
 namespace cmtp::relay {
+
+// A message Process delivered: its removal from the queue is left to
+// QueueProcessor::FinishDelivered, which removes several in one round trip.
+// Until then it stays claimed (its lease covers it).
+struct DeliveredMessage {
+  QueuedMessageInfo info;
+  int64_t latency_ms = 0;  // from queueing to the verified receipt
+};
 
 class QueueProcessor {
  public:
@@ -48,10 +58,15 @@ class QueueProcessor {
                  std::function<int64_t()> now_unix_ms);
 
   // Works on one message claimed from the queue, and records the outcome in
-  // the queue. The message's request id is the thread's current one
-  // meanwhile (log lines, calls to our keyserver and mailstore). Failures to record
-  // (Redis down) are logged: the lease then runs out and the message is tried again.
-  void Process(const ClaimedMessage& claimed);
+  // the queue, except a delivery: that one is returned for FinishDelivered.
+  // The message's request id is the thread's current one meanwhile (log
+  // lines, calls to our keyserver and mailstore). Failures to record (Redis
+  // down) are logged: the lease then runs out and the message is tried again.
+  std::optional<DeliveredMessage> Process(const ClaimedMessage& claimed);
+  // Removes delivered messages from the queue, counting each delivery once.
+  // A failure is logged: the leases run out and the peers, which
+  // deduplicate by id, are sent the messages once more.
+  void FinishDelivered(const std::vector<DeliveredMessage>& delivered);
 
   // Gives up on a message: the sender's failure notice, then removal. An
   // error (our keyserver or mailstore unreachable) leaves it queued with
@@ -66,8 +81,6 @@ class QueueProcessor {
   absl::StatusOr<std::optional<BuiltNotice>> PrepareNotice(const QueuedMessage& message,
                                                            std::string_view reason,
                                                            uint32_t attempts);
-  // Removes it, counting the delivery once (the attempt has its own line).
-  void Delivered(const QueuedMessage& message);
   void FailedForNow(const QueuedMessage& message, const DeliveryOutcome& outcome,
                     uint32_t attempts);
   // Removes a message that was given up, counting the bounce once.

@@ -296,26 +296,33 @@ TEST_F(OutboundQueueTest, ALeaseIsNotRenewedOnceTheAttemptIsOver) {
   EXPECT_FALSE(queue_->Get(Id('b'))->has_value());
 }
 
-TEST_F(OutboundQueueTest, RemoveAndCountCountsOnlyTheRemovalThatHappened) {
+TEST_F(OutboundQueueTest, RemoveAndCountCountsOnlyTheRemovalsThatHappened) {
   ASSERT_TRUE(queue_->Enqueue(Message(Id('a'), "m")).ok());
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('b'), "m", "other.test")).ok());
   const std::vector<CounterIncrement> increments = {{"deliveries", 1}, {"sum", 250}};
-  absl::StatusOr<bool> first =
-      queue_->RemoveAndCount(Id('a'), "test:counters", increments);
+  const std::string a = Id('a'), b = Id('b'), c = Id('c');
+  absl::StatusOr<std::vector<bool>> first = queue_->RemoveAndCount(
+      {{a, increments}, {b, {{"deliveries", 1}}}, {c, increments}}, "test:counters");
   ASSERT_TRUE(first.ok()) << first.status();
-  EXPECT_TRUE(*first);
-  // A second worker that delivered it too removes nothing and counts nothing.
-  absl::StatusOr<bool> second =
-      queue_->RemoveAndCount(Id('a'), "test:counters", increments);
+  EXPECT_EQ(*first, (std::vector<bool>{true, true, false})) << "c was never queued";
+  // A second worker that delivered `a` too removes nothing and counts nothing.
+  absl::StatusOr<std::vector<bool>> second =
+      queue_->RemoveAndCount({{a, increments}}, "test:counters");
   ASSERT_TRUE(second.ok()) << second.status();
-  EXPECT_FALSE(*second);
+  EXPECT_EQ(*second, std::vector<bool>{false});
   EXPECT_EQ(*queue_->Depth(), 0u);
-  EXPECT_FALSE(queue_->Get(Id('a'))->has_value());
+  EXPECT_FALSE(queue_->Get(a)->has_value());
+  EXPECT_TRUE(queue_->RemoveAndCount({}, "test:counters")->empty());
   absl::StatusOr<redis::Reply> counted =
       pool_->Command({"HMGET", "test:counters", "deliveries", "sum"});
   ASSERT_TRUE(counted.ok()) << counted.status();
   ASSERT_EQ(counted->elements.size(), 2u);
-  EXPECT_EQ(counted->elements[0].str, "1");
+  EXPECT_EQ(counted->elements[0].str, "2");
   EXPECT_EQ(counted->elements[1].str, "250");
+  absl::StatusOr<redis::Reply> destinations =
+      pool_->Command({"ZCARD", "cmtp:relay:dests"});
+  ASSERT_TRUE(destinations.ok());
+  EXPECT_EQ(destinations->integer, 0) << "no destination is left with due work";
 }
 
 TEST_F(OutboundQueueTest, SmallMessagesComeWithTheirClaimLargeOnesAndBouncesDoNot) {

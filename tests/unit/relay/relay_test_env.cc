@@ -55,10 +55,7 @@ int64_t RealSteadyClockMs() {
 DomainUnderTest::DomainUnderTest(std::string domain, std::string dir)
     : domain_(std::move(domain)),
       dir_(std::move(dir)),
-      server_key_file_(dir_ + "/server.key"),
-      keyserver_port_(cmtp::testing::FreePort()),
-      mailstore_port_(cmtp::testing::FreePort()),
-      gateway_port_(cmtp::testing::FreePort()) {}
+      server_key_file_(dir_ + "/server.key") {}
 
 DomainUnderTest::~DomainUnderTest() {
   gateway_.Kill();
@@ -83,7 +80,7 @@ std::string DomainUnderTest::LogTail(const std::string& service) const {
 }
 
 bool DomainUnderTest::StartService(const std::string& name, std::vector<std::string> argv,
-                                   cmtp::testing::Process& process) {
+                                   cmtp::testing::Process& process, int& port) {
   const std::string port_file = absl::StrCat(dir_, "/", name, ".port");
   std::remove(port_file.c_str());
   argv.insert(argv.end(), {"--port-file", port_file});
@@ -93,11 +90,13 @@ bool DomainUnderTest::StartService(const std::string& name, std::vector<std::str
   }
   // A service writes its port file once it listens, and may still give up on
   // a check after that (the gateway compares its key with the keyserver's).
-  if (cmtp::testing::WaitForPortFile(port_file) == 0 ||
+  const int bound = cmtp::testing::WaitForPortFile(port_file);
+  if (bound == 0 ||
       (std::this_thread::sleep_for(std::chrono::milliseconds(100)), !process.Running())) {
     error_ = absl::StrCat(domain_, ": ", name, " did not start:\n", LogTail(name));
     return false;
   }
+  if (port == 0) port = bound;
   return true;
 }
 
@@ -120,7 +119,7 @@ bool DomainUnderTest::StartKeyserver() {
       "keyserver",
       {Binary("keyserver"), "--listen", keyserver_address(), "--redis", redis_.address(),
        "--domain", domain_, "--server-key-file", server_key_file_},
-      keyserver_);
+      keyserver_, keyserver_port_);
 }
 
 absl::StatusOr<crypto::KeyPair> DomainUnderTest::RestartWithNewServerKey() {
@@ -138,7 +137,7 @@ bool DomainUnderTest::StartMailstore() {
   return StartService(
       "mailstore",
       {Binary("mailstore"), "--listen", mailstore_address(), "--redis", redis_.address()},
-      mailstore_);
+      mailstore_, mailstore_port_);
 }
 
 void DomainUnderTest::StopMailstore() { mailstore_.Stop(SIGTERM); }
@@ -150,7 +149,7 @@ bool DomainUnderTest::StartGateway() {
        std::to_string(gateway_port_), "--domain", domain_, "--keyserver",
        keyserver_address(), "--mailstore", mailstore_address(), "--server-key-file",
        server_key_file_, "--shutdown-grace-seconds", "1"},
-      gateway_);
+      gateway_, gateway_port_);
 }
 
 void DomainUnderTest::StopGateway() { gateway_.Stop(SIGTERM); }

@@ -43,8 +43,10 @@ int64_t RealWallClockMs();
 int64_t RealSteadyClockMs();
 
 // One domain's services as real processes, in their own folder. Each
-// service always listens on the same port, so it can be stopped and started
-// again (the gateway with another server key if a test wants an impostor).
+// service first listens on port 0 (the system picks a free port, so tests
+// running side by side never race for one) and keeps that port when it is
+// stopped and started again (the gateway with another server key if a test
+// wants an impostor). An address is known once its service has started.
 class DomainUnderTest {
  public:
   DomainUnderTest(std::string domain, std::string dir);
@@ -90,8 +92,10 @@ class DomainUnderTest {
 
  private:
   bool StartKeyserver();
+  // Starts service `name` and waits for its port file; a `port` of 0
+  // becomes the port it bound.
   bool StartService(const std::string& name, std::vector<std::string> argv,
-                    cmtp::testing::Process& process);
+                    cmtp::testing::Process& process, int& port);
 
   std::string domain_;
   std::string dir_;
@@ -102,9 +106,9 @@ class DomainUnderTest {
   cmtp::testing::Process keyserver_;
   cmtp::testing::Process mailstore_;
   cmtp::testing::Process gateway_;
-  int keyserver_port_;
-  int mailstore_port_;
-  int gateway_port_;
+  int keyserver_port_ = 0;
+  int mailstore_port_ = 0;
+  int gateway_port_ = 0;
   int key_generation_ = 0;
 };
 
