@@ -66,6 +66,50 @@ void DeliveryEngine::Wake(std::string_view domain) {
   dispatcher_.notify_one();
 }
 
+bool DeliveryEngine::Reserve(std::string_view domain) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!started_ || stopping_) return false;
+  if (running_ + reserved_ + static_cast<int>(tasks_.size()) >= options_.workers) {
+    return false;
+  }
+  auto busy = in_progress_.find(std::string(domain));
+  if (busy != in_progress_.end() && busy->second >= options_.max_per_destination) {
+    return false;
+  }
+  ++in_progress_[std::string(domain)];
+  ++reserved_;
+  return true;
+}
+
+void DeliveryEngine::Hand(ClaimedMessage message) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    --reserved_;
+    if (!stopping_) {
+      leases_[message.info.message_id] = message.info.next_attempt_ms;
+      tasks_.push_back(std::move(message));
+      work_ready_.notify_one();
+      return;
+    }
+    FreeSlot(message.info);
+  }
+  // Stopping: due now again, for another replica, like every unstarted task.
+  absl::StatusOr<bool> released = queue_.Release(message.info.message_id);
+  if (!released.ok()) {
+    std::fprintf(stderr, "relay: %s stays claimed until its lease ends: %s\n",
+                 message.info.message_id.c_str(),
+                 std::string(released.status().message()).c_str());
+  }
+}
+
+void DeliveryEngine::Unreserve(std::string_view domain) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  --reserved_;
+  auto busy = in_progress_.find(std::string(domain));
+  if (busy != in_progress_.end() && --busy->second <= 0) in_progress_.erase(busy);
+  if (DispatcherHasWork()) dispatcher_.notify_one();
+}
+
 bool DeliveryEngine::ClaimForIdleWorkers(size_t& claimed, size_t& asked) {
   claimed = 0;
   asked = 0;
@@ -77,7 +121,7 @@ bool DeliveryEngine::ClaimForIdleWorkers(size_t& claimed, size_t& asked) {
     // next claim; what happened before is covered by this one.
     woken_ = false;
     finished_since_claim_ = 0;
-    const int occupied = running_ + static_cast<int>(tasks_.size());
+    const int occupied = running_ + reserved_ + static_cast<int>(tasks_.size());
     if (stopping_ || occupied >= options_.workers) return true;
     free_workers = static_cast<size_t>(options_.workers - occupied);
     asked = free_workers;
@@ -114,7 +158,7 @@ bool DeliveryEngine::ClaimForIdleWorkers(size_t& claimed, size_t& asked) {
 
 bool DeliveryEngine::DispatcherHasWork() const {
   if (stopping_ || woken_) return true;
-  const int occupied = running_ + static_cast<int>(tasks_.size());
+  const int occupied = running_ + reserved_ + static_cast<int>(tasks_.size());
   if (occupied >= options_.workers) return false;
   return more_may_be_due_ || finished_since_claim_ >= claim_batch_ ||
          (finished_since_claim_ > 0 && occupied == 0);

@@ -38,6 +38,7 @@
 #include "services/relay/idle_connections.h"
 #include "services/relay/outbound_queue.h"
 #include "services/relay/queue_processor.h"
+#include "services/relay/work_sink.h"
 
 namespace cmtp::relay {
 
@@ -50,13 +51,13 @@ struct EngineOptions {
   std::function<void()> periodic;
 };
 
-class DeliveryEngine {
+class DeliveryEngine : public WorkSink {
  public:
   // Everything must outlive the engine. `idle` is swept for expired
   // connections while the engine polls.
   DeliveryEngine(OutboundQueue& queue, QueueProcessor& processor, IdleConnections& idle,
                  EngineOptions options);
-  ~DeliveryEngine();  // stops (without grace) if still running
+  ~DeliveryEngine() override;  // stops (without grace) if still running
   DeliveryEngine(const DeliveryEngine&) = delete;
   DeliveryEngine& operator=(const DeliveryEngine&) = delete;
 
@@ -64,7 +65,12 @@ class DeliveryEngine {
   // Due work may be waiting (for `domain`; empty: for any): claim now
   // rather than at the next poll. A domain already at its cap here is left
   // to the claim that follows its next finished delivery.
-  void Wake(std::string_view domain = {});
+  void Wake(std::string_view domain = {}) override;
+  // WorkSink: a message queued here goes to a free worker here, when the
+  // engine runs and has one (and a slot of the destination) free.
+  bool Reserve(std::string_view domain) override;
+  void Hand(ClaimedMessage message) override;
+  void Unreserve(std::string_view domain) override;
   // Stops claiming, releases what was claimed but not started, and waits up
   // to `grace` for deliveries in progress. True when every thread finished;
   // false when some are still delivering (their leases cover them): the
@@ -112,6 +118,7 @@ class DeliveryEngine {
   std::map<std::string, int> in_progress_;   // domain -> claimed and not finished
   std::map<std::string, int64_t> leases_;    // id -> lease end (unix ms), claimed here
   int running_ = 0;
+  int reserved_ = 0;  // workers promised to messages being queued (Reserve)
   bool woken_ = false;
   int finished_since_claim_ = 0;  // deliveries finished since the last claim
   // The last claim filled every free worker, so more may be due.

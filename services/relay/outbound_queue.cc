@@ -70,7 +70,8 @@ std::string WithDueIndex(absl::string_view shebang, absl::string_view body) {
 // Stores a message once.
 //   KEYS: message hash
 //   ARGV: id, bytes, dst_account, dst_domain, src_account, src_domain,
-//         request_id, now
+//         request_id, now, score (now, or the end of a lease), lease end
+//         ('0' when not claimed)
 //   -> {duplicate (0/1), queued_ms}
 // Running it twice queues once, so it may be re-sent on a broken connection.
 const redis::Script& EnqueueScript() {
@@ -80,8 +81,8 @@ if queued then return {1, queued} end
 redis.call('HSET', KEYS[1], 'message', ARGV[2], 'dst_account', ARGV[3],
   'dst_domain', ARGV[4], 'src_account', ARGV[5], 'src_domain', ARGV[6],
   'request_id', ARGV[7], 'queued_ms', ARGV[8], 'attempts', '0', 'last_error', '',
-  'size', string.format('%d', string.len(ARGV[2])), 'lease_until', '0')
-set_due(ARGV[1], ARGV[4], ARGV[8])
+  'size', string.format('%d', string.len(ARGV[2])), 'lease_until', ARGV[10])
+set_due(ARGV[1], ARGV[4], ARGV[9])
 return {0, ARGV[8]}
 )lua"),
                                     redis::Retry::kSafe);
@@ -421,13 +422,20 @@ OutboundQueue::OutboundQueue(redis::Client& redis, QueueOptions options,
   }
 }
 
-absl::StatusOr<EnqueueResult> OutboundQueue::Enqueue(const NewMessage& message) const {
+absl::StatusOr<EnqueueResult> OutboundQueue::Enqueue(const NewMessage& message,
+                                                     bool claimed) const {
   const std::string hash = keys::Message(message.message_id);
-  const std::string now = std::to_string(now_unix_ms_());
+  const int64_t now_ms = now_unix_ms_();
+  const int64_t lease_end_ms = claimed ? now_ms + options_.lease_ms : 0;
+  const std::string now = std::to_string(now_ms);
+  const std::string lease_end = std::to_string(lease_end_ms);
   const std::vector<std::string_view> key_views = {hash};
   const std::vector<std::string_view> args = {
-      message.message_id,  message.message,    message.dst_account, message.dst_domain,
-      message.src_account, message.src_domain, message.request_id,  now};
+      message.message_id,        message.message,
+      message.dst_account,       message.dst_domain,
+      message.src_account,       message.src_domain,
+      message.request_id,        now,
+      claimed ? lease_end : now, lease_end};
 
   Reply stored;
   if (options_.wait_replicas == 0) {
@@ -454,7 +462,9 @@ absl::StatusOr<EnqueueResult> OutboundQueue::Enqueue(const NewMessage& message) 
       stored.elements[0].type != Reply::Type::kInteger) {
     return UnexpectedReply("the enqueue script");
   }
-  return EnqueueResult{stored.elements[0].integer == 1, ToInt(stored.elements[1].str)};
+  const bool duplicate = stored.elements[0].integer == 1;
+  return EnqueueResult{duplicate, ToInt(stored.elements[1].str),
+                       duplicate ? 0 : lease_end_ms};
 }
 
 absl::StatusOr<std::vector<ClaimedMessage>> OutboundQueue::Claim(

@@ -41,6 +41,10 @@ struct NewMessage {
 struct EnqueueResult {
   bool duplicate = false;  // the id was queued already; nothing was stored
   int64_t queued_ms = 0;   // when the first enqueue of this id happened
+  // Queued claimed (Enqueue's `claimed`): the end of the lease; else 0.
+  int64_t lease_until_ms = 0;
+  // A worker of this relay took the message at once (RelayCore::Enqueue).
+  bool handed_to_worker = false;
 };
 
 // What the queue knows about a message, without its bytes.
@@ -111,7 +115,10 @@ class OutboundQueue {
   // nothing and answers duplicate. Returns after Redis has it on disk
   // (appendfsync always) and, with wait_replicas, on that many replicas
   // (Unavailable otherwise: the message is queued, a retry is a duplicate).
-  absl::StatusOr<EnqueueResult> Enqueue(const NewMessage& message) const;
+  // With `claimed`, a message stored now is stored claimed for `lease_ms`,
+  // for a worker that is waiting for it (a duplicate stays as it was).
+  absl::StatusOr<EnqueueResult> Enqueue(const NewMessage& message,
+                                        bool claimed = false) const;
 
   // Claims up to `max_messages` due messages for `lease_ms`: destinations
   // in the order of their oldest due message, each one's oldest first,

@@ -70,9 +70,8 @@ absl::StatusOr<std::string> NormalizeDomain(std::string_view domain) {
   return lowered;
 }
 
-RelayCore::RelayCore(Parts parts, const RelayOptions& options,
-                     std::function<void(std::string_view domain)> on_new_work)
-    : parts_(parts), options_(options), on_new_work_(std::move(on_new_work)) {}
+RelayCore::RelayCore(Parts parts, const RelayOptions& options, WorkSink& work)
+    : parts_(parts), options_(options), work_(work) {}
 
 absl::StatusOr<EnqueueResult> RelayCore::Enqueue(const NewMessage& message) {
   if (absl::Status valid = ValidateMessageId(message.message_id); !valid.ok()) {
@@ -114,15 +113,45 @@ absl::StatusOr<EnqueueResult> RelayCore::Enqueue(const NewMessage& message) {
   }
   NewMessage normalized = message;
   normalized.dst_domain = *destination;
-  absl::StatusOr<EnqueueResult> queued = parts_.queue.Enqueue(normalized);
-  if (!queued.ok()) return queued;
+  const bool reserved = work_.Reserve(*destination);
+  absl::StatusOr<EnqueueResult> queued = parts_.queue.Enqueue(normalized, reserved);
+  if (!queued.ok()) {
+    if (reserved) {
+      work_.Unreserve(*destination);
+      // It may be queued all the same (a WAIT for replicas fell short): then
+      // under a lease nobody works on; due now instead.
+      (void)parts_.queue.Release(message.message_id);
+      work_.Wake(*destination);
+    }
+    return queued;
+  }
   parts_.log.Info(queued->duplicate ? "queued already" : "queued",
                   {{"request_id", message.request_id},
                    {"message_id", message.message_id},
                    {"src_domain", header.src_domain},
                    {"dst_domain", *destination},
                    {"size_bytes", message.message.size()}});
-  if (!queued->duplicate && on_new_work_) on_new_work_(*destination);
+  if (queued->duplicate) {
+    if (reserved) work_.Unreserve(*destination);
+    return queued;
+  }
+  if (!reserved) {
+    work_.Wake(*destination);
+    return queued;
+  }
+  ClaimedMessage claimed;
+  claimed.info.message_id = std::string(message.message_id);
+  claimed.info.dst_account = std::string(message.dst_account);
+  claimed.info.dst_domain = *destination;
+  claimed.info.src_account = std::string(message.src_account);
+  claimed.info.src_domain = std::string(message.src_domain);
+  claimed.info.request_id = std::string(message.request_id);
+  claimed.info.size = message.message.size();
+  claimed.info.queued_ms = queued->queued_ms;
+  claimed.info.next_attempt_ms = queued->lease_until_ms;
+  claimed.message = std::string(message.message);
+  work_.Hand(std::move(claimed));
+  queued->handed_to_worker = true;
   return queued;
 }
 
@@ -166,7 +195,7 @@ absl::StatusOr<uint64_t> RelayCore::RetryNow(std::string_view message_id) {
     if (absl::Status valid = ValidateMessageId(message_id); !valid.ok()) return valid;
   }
   absl::StatusOr<uint64_t> rescheduled = parts_.queue.RetryNow(message_id);
-  if (rescheduled.ok() && *rescheduled > 0 && on_new_work_) on_new_work_("");
+  if (rescheduled.ok() && *rescheduled > 0) work_.Wake("");
   return rescheduled;
 }
 

@@ -19,6 +19,7 @@
 #include "services/relay/queue_processor.h"
 #include "services/relay/relay_options.h"
 #include "services/relay/relay_stats.h"
+#include "services/relay/work_sink.h"
 
 namespace cmtp::relay {
 
@@ -43,14 +44,13 @@ class RelayCore {
     const observability::Logger& log;
   };
 
-  // Every part must outlive the core. `on_new_work` is called after a
-  // message became due (enqueued, retried) with its destination (empty:
-  // any): the delivery engine's Wake.
-  RelayCore(Parts parts, const RelayOptions& options,
-            std::function<void(std::string_view domain)> on_new_work);
+  // Every part and `work` (the delivery engine) must outlive the core.
+  RelayCore(Parts parts, const RelayOptions& options, WorkSink& work);
 
   // Checks that `message` is one MAIL message for a foreign domain from a
-  // local sender, whose id and envelope match the request, then queues it.
+  // local sender, whose id and envelope match the request, then queues it:
+  // claimed by a worker of this relay when one is free for its destination
+  // (handed_to_worker), else due now, and the engine woken.
   absl::StatusOr<EnqueueResult> Enqueue(const NewMessage& message);
   absl::StatusOr<FetchedKey> FetchKey(std::string_view domain, std::string_view account);
 
@@ -68,7 +68,7 @@ class RelayCore {
  private:
   Parts parts_;
   const RelayOptions& options_;
-  const std::function<void(std::string_view domain)> on_new_work_;
+  WorkSink& work_;
 };
 
 // A foreign domain name as the relay accepts it: lower-cased, letters,

@@ -60,6 +60,6 @@ RelayInstance::RelayInstance(RelayDependencies dependencies, RelayOptions option
                                 if (depth.ok()) metrics_.SetQueueDepth(*depth);
                               })),
       core_(RelayCore::Parts{queue_, processor_, key_fetcher_, pins_, stats_, *logger_},
-            options_, [this](std::string_view domain) { engine_.Wake(domain); }) {}
+            options_, engine_) {}
 
 }  // namespace cmtp::relay

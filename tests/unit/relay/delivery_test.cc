@@ -582,6 +582,45 @@ TEST_F(DeliveryTest, TheWorkersDeliverEverythingQueuedWithoutBeingAsked) {
   EXPECT_GE(relay_->relay().idle_connections().size(), 1u);
 }
 
+// A message queued through a relay with a free worker (and a free slot of
+// its destination) is queued claimed and goes straight to that worker; the
+// rest is queued due and claimed as workers free up.
+TEST_F(DeliveryTest, AMessageQueuedWhileAWorkerIsFreeGoesStraightToIt) {
+  RelayOptions options = Options();
+  options.workers = 2;
+  options.max_per_destination = 2;
+  options.io_timeout = std::chrono::milliseconds(15'000);
+  StartRelay(options);
+  relay_->relay().engine().Start();
+  // beta hangs: the workers that took a message stay busy with it.
+  beta_->PauseGateway();
+  std::vector<std::string> ids;
+  std::vector<bool> handed;
+  for (int i = 0; i < 3; ++i) {
+    const ForeignMail mail =
+        MailTo("bob@beta.test", bob_.public_key, "message " + std::to_string(i) + "\n");
+    absl::StatusOr<EnqueueResult> queued = core().Enqueue(mail.AsNewMessage());
+    ASSERT_TRUE(queued.ok()) << queued.status();
+    ids.push_back(mail.message_id);
+    handed.push_back(queued->handed_to_worker);
+  }
+  EXPECT_EQ(handed, (std::vector<bool>{true, true, false}));
+  // Claimed at once, under a lease; the third waits, due.
+  EXPECT_EQ(Queued(ids[0])->next_attempt_ms, clock_.Now() + options.lease_ms);
+  EXPECT_EQ(Queued(ids[1])->next_attempt_ms, clock_.Now() + options.lease_ms);
+  EXPECT_EQ(Queued(ids[2])->next_attempt_ms, clock_.Now());
+  beta_->ResumeGateway();
+  ASSERT_TRUE(cmtp::testing::WaitFor(
+      [&] {
+        absl::StatusOr<uint64_t> depth = relay_->relay().queue().Depth();
+        return depth.ok() && *depth == 0;
+      },
+      std::chrono::seconds(20)));
+  ASSERT_TRUE(relay_->relay().engine().Stop(std::chrono::seconds(10)));
+  for (const std::string& id : ids) EXPECT_EQ(CountIn(*beta_, "bob", id), 1u) << id;
+  EXPECT_EQ(Stats().deliveries, 3u);
+}
+
 TEST_F(DeliveryTest, DroppingTellsTheSenderOnlyWhenAsked) {
   StartRelay();
   beta_->StopGateway();
