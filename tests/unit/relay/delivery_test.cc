@@ -128,6 +128,16 @@ class DeliveryTest : public ::testing::Test {
     return *std::move(inner);
   }
 
+  // True once nothing is queued any more (the engine delivering).
+  bool QueueEmptiesWithin(std::chrono::seconds timeout) {
+    return cmtp::testing::WaitFor(
+        [&] {
+          absl::StatusOr<uint64_t> depth = relay_->relay().queue().Depth();
+          return depth.ok() && *depth == 0;
+        },
+        timeout);
+  }
+
   StatsSnapshot Stats() {
     absl::StatusOr<RelayStatsView> stats = core().Stats();
     EXPECT_TRUE(stats.ok()) << stats.status();
@@ -545,12 +555,7 @@ TEST_F(DeliveryTest, ABacklogForOneDestinationDrainsWithoutWaitingForPolls) {
   }
   // Started after the enqueues: only the first claim comes from a poll.
   relay_->relay().engine().Start();
-  ASSERT_TRUE(cmtp::testing::WaitFor(
-      [&] {
-        absl::StatusOr<uint64_t> depth = relay_->relay().queue().Depth();
-        return depth.ok() && *depth == 0;
-      },
-      std::chrono::seconds(20)))
+  ASSERT_TRUE(QueueEmptiesWithin(std::chrono::seconds(20)))
       << "still queued: " << *relay_->relay().queue().Depth();
   ASSERT_TRUE(relay_->relay().engine().Stop(std::chrono::seconds(10)));
   for (const std::string& id : ids) EXPECT_EQ(CountIn(*beta_, "bob", id), 1u) << id;
@@ -569,12 +574,7 @@ TEST_F(DeliveryTest, TheWorkersDeliverEverythingQueuedWithoutBeingAsked) {
         Enqueue("bob@beta.test", bob_.public_key, "message " + std::to_string(i) + "\n")
             .message_id);
   }
-  ASSERT_TRUE(cmtp::testing::WaitFor(
-      [&] {
-        absl::StatusOr<uint64_t> depth = relay_->relay().queue().Depth();
-        return depth.ok() && *depth == 0;
-      },
-      std::chrono::seconds(20)));
+  ASSERT_TRUE(QueueEmptiesWithin(std::chrono::seconds(20)));
   ASSERT_TRUE(relay_->relay().engine().Stop(std::chrono::seconds(10)));
   for (const std::string& id : ids) EXPECT_EQ(CountIn(*beta_, "bob", id), 1u) << id;
   EXPECT_EQ(Stats().deliveries, 6u);
@@ -610,12 +610,7 @@ TEST_F(DeliveryTest, AMessageQueuedWhileAWorkerIsFreeGoesStraightToIt) {
   EXPECT_EQ(Queued(ids[1])->next_attempt_ms, clock_.Now() + options.lease_ms);
   EXPECT_EQ(Queued(ids[2])->next_attempt_ms, clock_.Now());
   beta_->ResumeGateway();
-  ASSERT_TRUE(cmtp::testing::WaitFor(
-      [&] {
-        absl::StatusOr<uint64_t> depth = relay_->relay().queue().Depth();
-        return depth.ok() && *depth == 0;
-      },
-      std::chrono::seconds(20)));
+  ASSERT_TRUE(QueueEmptiesWithin(std::chrono::seconds(20)));
   ASSERT_TRUE(relay_->relay().engine().Stop(std::chrono::seconds(10)));
   for (const std::string& id : ids) EXPECT_EQ(CountIn(*beta_, "bob", id), 1u) << id;
   EXPECT_EQ(Stats().deliveries, 3u);
