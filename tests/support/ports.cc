@@ -9,23 +9,49 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 namespace cmtp::testing {
 
-int FreePort() {
+namespace {
+
+// The lowest port the system hands out for outgoing connections.
+int EphemeralLow() {
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0;
+  if (!(range >> low) || low < 2048) return 32768;
+  return low;
+}
+
+// True when 127.0.0.1:`port` can be bound now.
+bool Bindable(int port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) std::abort();
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) std::abort();
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   close(fd);
-  return port;
+  return ok;
+}
+
+}  // namespace
+
+int FreePort() {
+  static const int low = EphemeralLow();
+  // 10000 .. low-1: above the well-known and the usual service ports.
+  const int first = 10000;
+  if (low - first < 1000) std::abort();
+  thread_local std::mt19937 random(std::random_device{}());
+  std::uniform_int_distribution<int> pick(first, low - 1);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int port = pick(random);
+    if (Bindable(port)) return port;
+  }
+  std::fprintf(stderr, "no free port below %d\n", low);
+  std::abort();
 }
 
 std::string VectorPath(const std::string& name) {
@@ -45,7 +71,8 @@ std::string ReadFileOrDie(const std::string& path) {
 
 std::string MakeTempDir(const std::string& prefix) {
   const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base != nullptr ? base : "/tmp") + "/" + prefix + "XXXXXX";
+  std::string tmpl =
+      std::string(base != nullptr ? base : "/tmp") + "/" + prefix + "XXXXXX";
   if (mkdtemp(tmpl.data()) == nullptr) std::abort();
   return tmpl;
 }

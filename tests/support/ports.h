@@ -5,8 +5,11 @@
 
 namespace cmtp::testing {
 
-// A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then
-// released). Good enough for processes that do not take port 0 themselves.
+// A TCP port on 127.0.0.1 that was free a moment ago, for processes that do
+// not take port 0 themselves. It is drawn at random from below the system's
+// ephemeral range (/proc/sys/net/ipv4/ip_local_port_range), where no
+// outgoing connection takes its local port: a port from port 0 is in that
+// range, and any connection opened before the process binds it may take it.
 int FreePort();
 
 // Path of a fixture file in shared/vectors/reference.
