@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/common/config.h"
 #include "lib/common/errors.h"
+#include "lib/common/large_buffers.h"
 #include "lib/redis/client.h"
 #include "lib/redis/pool_config.h"
 #include "lib/rpc/server.h"
@@ -93,6 +94,8 @@ int64_t WallClockMs() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Message bodies of up to tens of MiB arrive on many threads at once.
+  cmtp::KeepLargeBuffersInTheHeap();
   cmtp::Config config(kProgram,
                       "CMTP mailstore: mailboxes of encrypted message blobs in Redis, "
                       "over gRPC.");

@@ -18,6 +18,7 @@
 #include <string>
 
 #include "lib/common/config.h"
+#include "lib/common/large_buffers.h"
 #include "lib/crypto/server_key.h"
 #include "lib/observability/metrics.h"
 #include "lib/redis/client.h"
@@ -67,6 +68,8 @@ void BlockShutdownSignals() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Message bodies of up to tens of MiB arrive on many threads at once.
+  cmtp::KeepLargeBuffersInTheHeap();
   cmtp::Config config(kProgram,
                       "CMTP relay: the outbound queue and delivery to other domains, "
                       "foreign keys and pins, over gRPC.");
