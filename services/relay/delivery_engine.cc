@@ -68,7 +68,8 @@ void DeliveryEngine::Wake(std::string_view domain) {
 
 bool DeliveryEngine::Reserve(std::string_view domain) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!started_ || stopping_) return false;
+  // While a claim is on its way its counts must not change under it.
+  if (!started_ || stopping_ || claim_in_flight_) return false;
   if (running_ + reserved_ + static_cast<int>(tasks_.size()) >= options_.workers) {
     return false;
   }
@@ -126,9 +127,10 @@ bool DeliveryEngine::ClaimForIdleWorkers(size_t& claimed, size_t& asked) {
     free_workers = static_cast<size_t>(options_.workers - occupied);
     asked = free_workers;
     busy = in_progress_;
+    claim_in_flight_ = true;
   }
-  // Only this thread claims, so `busy` can only shrink meanwhile: the
-  // per-destination limit holds.
+  // Only this thread claims and no reservation is made meanwhile, so `busy`
+  // can only shrink: the per-destination limit holds.
   absl::StatusOr<std::vector<ClaimedMessage>> batch =
       queue_.Claim(free_workers, busy, options_.max_per_destination);
   if (!batch.ok()) {
@@ -139,10 +141,13 @@ bool DeliveryEngine::ClaimForIdleWorkers(size_t& claimed, size_t& asked) {
       std::fprintf(stderr, "relay: cannot claim due messages: %s\n",
                    std::string(batch.status().message()).c_str());
     }
+    std::lock_guard<std::mutex> lock(mutex_);
+    claim_in_flight_ = false;
     return false;
   }
   {
     std::lock_guard<std::mutex> lock(mutex_);
+    claim_in_flight_ = false;
     for (ClaimedMessage& message : *batch) {
       ++in_progress_[message.info.dst_domain];
       leases_[message.info.message_id] = message.info.next_attempt_ms;
@@ -171,8 +176,8 @@ void DeliveryEngine::DispatchLoop() {
       std::chrono::milliseconds(std::max<int64_t>(1, queue_.options().lease_ms / 4)));
   auto next_periodic = std::chrono::steady_clock::now();
   // A destination at its cap frees its slots one delivery at a time; claiming
-  // after each would scan its whole backlog each time (the claim skips it),
-  // so a few finished deliveries are gathered first.
+  // after each would cost a round trip per delivery, so a few finished
+  // deliveries are gathered first (and removed in one go).
   {
     std::lock_guard<std::mutex> lock(mutex_);
     claim_batch_ =

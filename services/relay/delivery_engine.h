@@ -118,7 +118,8 @@ class DeliveryEngine : public WorkSink {
   std::map<std::string, int> in_progress_;   // domain -> claimed and not finished
   std::map<std::string, int64_t> leases_;    // id -> lease end (unix ms), claimed here
   int running_ = 0;
-  int reserved_ = 0;  // workers promised to messages being queued (Reserve)
+  int reserved_ = 0;              // workers promised to messages being queued (Reserve)
+  bool claim_in_flight_ = false;  // the dispatcher is claiming: no Reserve
   bool woken_ = false;
   int finished_since_claim_ = 0;  // deliveries finished since the last claim
   // The last claim filled every free worker, so more may be due.

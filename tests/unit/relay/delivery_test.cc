@@ -590,8 +590,12 @@ TEST_F(DeliveryTest, AMessageQueuedWhileAWorkerIsFreeGoesStraightToIt) {
   options.workers = 2;
   options.max_per_destination = 2;
   options.io_timeout = std::chrono::milliseconds(15'000);
+  // The dispatcher claims once when it starts, then only when woken: while
+  // a claim is on its way no worker is reserved, so none may be running here.
+  options.poll_interval_ms = 60'000;
   StartRelay(options);
   relay_->relay().engine().Start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   // beta hangs: the workers that took a message stay busy with it.
   beta_->PauseGateway();
   std::vector<std::string> ids;
