@@ -1,16 +1,21 @@
 #include "tests/support/ports.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <sstream>
+#include <string>
 
 namespace cmtp::testing {
 
@@ -37,6 +42,26 @@ bool Bindable(int port) {
   return ok;
 }
 
+// Claims `port` for this process until it exits: an exclusive lock on a
+// file named after it, which test processes running side by side (ctest -j)
+// check before they use a port. The descriptor stays open on purpose; the
+// lock goes with the process.
+bool ClaimForThisProcess(int port) {
+  static const std::string dir = [] {
+    std::string path = "/tmp/cmtp-test-ports";
+    mkdir(path.c_str(), 0777);
+    return path;
+  }();
+  const std::string path = dir + "/" + std::to_string(port);
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return false;
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 int FreePort() {
@@ -44,11 +69,13 @@ int FreePort() {
   // 10000 .. low-1: above the well-known and the usual service ports.
   const int first = 10000;
   if (low - first < 1000) std::abort();
-  thread_local std::mt19937 random(std::random_device{}());
+  static std::mutex mutex;
+  std::lock_guard<std::mutex> lock(mutex);
+  static std::mt19937 random(std::random_device{}());
   std::uniform_int_distribution<int> pick(first, low - 1);
   for (int attempt = 0; attempt < 1000; ++attempt) {
     const int port = pick(random);
-    if (Bindable(port)) return port;
+    if (Bindable(port) && ClaimForThisProcess(port)) return port;
   }
   std::fprintf(stderr, "no free port below %d\n", low);
   std::abort();

@@ -10,6 +10,9 @@ namespace cmtp::testing {
 // ephemeral range (/proc/sys/net/ipv4/ip_local_port_range), where no
 // outgoing connection takes its local port: a port from port 0 is in that
 // range, and any connection opened before the process binds it may take it.
+// Each port is also claimed for the life of the calling process (a lock file
+// in /tmp/cmtp-test-ports), so tests running side by side never pick the
+// same one.
 int FreePort();
 
 // Path of a fixture file in shared/vectors/reference.
