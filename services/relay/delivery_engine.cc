@@ -55,13 +55,9 @@ void DeliveryEngine::Start() {
 
 void DeliveryEngine::Wake(std::string_view domain) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!domain.empty()) {
-    // A burst of mail to one destination would otherwise claim (and scan
-    // the backlog) once per message.
-    auto busy = in_progress_.find(std::string(domain));
-    if (busy != in_progress_.end() && busy->second >= options_.max_per_destination)
-      return;
-  }
+  // A burst of mail to one destination would otherwise claim once per
+  // message; its next finished delivery asks for the claim instead.
+  if (!domain.empty() && AtCap(domain)) return;
   woken_ = true;
   dispatcher_.notify_one();
 }
@@ -73,10 +69,7 @@ bool DeliveryEngine::Reserve(std::string_view domain) {
   if (running_ + reserved_ + static_cast<int>(tasks_.size()) >= options_.workers) {
     return false;
   }
-  auto busy = in_progress_.find(std::string(domain));
-  if (busy != in_progress_.end() && busy->second >= options_.max_per_destination) {
-    return false;
-  }
+  if (AtCap(domain)) return false;
   ++in_progress_[std::string(domain)];
   ++reserved_;
   return true;
@@ -92,7 +85,7 @@ void DeliveryEngine::Hand(ClaimedMessage message) {
       work_ready_.notify_one();
       return;
     }
-    FreeSlot(message.info);
+    FreeSlot(message.info.dst_domain);
   }
   // Stopping: due now again, for another replica, like every unstarted task.
   absl::StatusOr<bool> released = queue_.Release(message.info.message_id);
@@ -106,8 +99,7 @@ void DeliveryEngine::Hand(ClaimedMessage message) {
 void DeliveryEngine::Unreserve(std::string_view domain) {
   std::lock_guard<std::mutex> lock(mutex_);
   --reserved_;
-  auto busy = in_progress_.find(std::string(domain));
-  if (busy != in_progress_.end() && --busy->second <= 0) in_progress_.erase(busy);
+  FreeSlot(domain);
   if (DispatcherHasWork()) dispatcher_.notify_one();
 }
 
@@ -239,12 +231,18 @@ void DeliveryEngine::RenewLeases() {
   }
 }
 
-void DeliveryEngine::FreeSlot(const QueuedMessageInfo& message) {
-  if (--in_progress_[message.dst_domain] <= 0) in_progress_.erase(message.dst_domain);
+bool DeliveryEngine::AtCap(std::string_view domain) const {
+  auto busy = in_progress_.find(std::string(domain));
+  return busy != in_progress_.end() && busy->second >= options_.max_per_destination;
+}
+
+void DeliveryEngine::FreeSlot(std::string_view domain) {
+  auto busy = in_progress_.find(std::string(domain));
+  if (busy != in_progress_.end() && --busy->second <= 0) in_progress_.erase(busy);
 }
 
 void DeliveryEngine::Forget(const QueuedMessageInfo& message) {
-  FreeSlot(message);
+  FreeSlot(message.dst_domain);
   leases_.erase(message.message_id);
 }
 
@@ -273,7 +271,7 @@ void DeliveryEngine::WorkLoop() {
     lock.lock();
     --running_;
     if (delivered.has_value()) {
-      FreeSlot(task.info);
+      FreeSlot(task.info.dst_domain);
       delivered_.push_back(*std::move(delivered));
     } else {
       Forget(task.info);

@@ -94,9 +94,11 @@ class DeliveryEngine : public WorkSink {
   void RenewLeases();
   // A claimed message is done with (processed or released).
   void Forget(const QueuedMessageInfo& message);
-  // Its destination's slot is free again (a delivery that is still to be
+  // `domain` has max_per_destination messages in progress here.
+  bool AtCap(std::string_view domain) const;
+  // One of `domain`'s slots is free again (a delivery that is still to be
   // removed keeps its lease).
-  void FreeSlot(const QueuedMessageInfo& message);
+  void FreeSlot(std::string_view domain);
   // Removes the messages delivered since the last call from the queue.
   void FinishDelivered();
   // Whether the dispatcher, waiting, has a reason to claim now. Workers ask

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -582,10 +583,7 @@ absl::StatusOr<bool> OutboundQueue::Remove(std::string_view message_id) const {
 absl::StatusOr<std::vector<bool>> OutboundQueue::RemoveAndCount(
     const std::vector<Removal>& removals, std::string_view counters_key) const {
   if (removals.empty()) return std::vector<bool>();
-  std::vector<std::string> numbers;  // counts and amounts, kept for the views
-  size_t total = 0;
-  for (const Removal& removal : removals) total += 1 + removal.increments.size();
-  numbers.reserve(total);
+  std::deque<std::string> numbers;  // counts and amounts; a deque keeps the views valid
   std::vector<std::string_view> args;
   for (const Removal& removal : removals) {
     args.push_back(removal.message_id);

@@ -54,6 +54,23 @@ absl::Status Mismatch(std::string_view field, std::string_view request,
                                           ToAbsl(message), "\""));
 }
 
+// A message queued claimed (EnqueueResult::lease_until_ms), as a claim would
+// have handed it out.
+ClaimedMessage ClaimedAtEnqueue(const NewMessage& message, const EnqueueResult& queued) {
+  ClaimedMessage claimed;
+  claimed.info.message_id = std::string(message.message_id);
+  claimed.info.dst_account = std::string(message.dst_account);
+  claimed.info.dst_domain = std::string(message.dst_domain);
+  claimed.info.src_account = std::string(message.src_account);
+  claimed.info.src_domain = std::string(message.src_domain);
+  claimed.info.request_id = std::string(message.request_id);
+  claimed.info.size = message.message.size();
+  claimed.info.queued_ms = queued.queued_ms;
+  claimed.info.next_attempt_ms = queued.lease_until_ms;
+  claimed.message = std::string(message.message);
+  return claimed;
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> NormalizeDomain(std::string_view domain) {
@@ -139,18 +156,7 @@ absl::StatusOr<EnqueueResult> RelayCore::Enqueue(const NewMessage& message) {
     work_.Wake(*destination);
     return queued;
   }
-  ClaimedMessage claimed;
-  claimed.info.message_id = std::string(message.message_id);
-  claimed.info.dst_account = std::string(message.dst_account);
-  claimed.info.dst_domain = *destination;
-  claimed.info.src_account = std::string(message.src_account);
-  claimed.info.src_domain = std::string(message.src_domain);
-  claimed.info.request_id = std::string(message.request_id);
-  claimed.info.size = message.message.size();
-  claimed.info.queued_ms = queued->queued_ms;
-  claimed.info.next_attempt_ms = queued->lease_until_ms;
-  claimed.message = std::string(message.message);
-  work_.Hand(std::move(claimed));
+  work_.Hand(ClaimedAtEnqueue(normalized, *queued));
   queued->handed_to_worker = true;
   return queued;
 }
