@@ -28,6 +28,7 @@
 #include "lib/client/session.h"
 #include "lib/common/config.h"
 #include "lib/common/errors.h"
+#include "lib/common/mutex_deadlock_detection.h"
 #include "lib/crypto/protocol_signatures.h"
 #include "lib/crypto/sodium.h"
 #include "lib/wire/command.h"
@@ -668,6 +669,8 @@ int RunIdle(const Options& o) {
 }  // namespace cmtp::bench
 
 int main(int argc, char** argv) {
+  // gRPC locks absl::Mutex many times per call; Debian's Abseil checks lock order.
+  cmtp::TurnOffMutexDeadlockDetection();
   cmtp::crypto::EnsureSodium();
   const cmtp::bench::Options options = cmtp::bench::ParseOptions(argc, argv);
   if (options.mode == "mail") return cmtp::bench::RunMail(options);

@@ -75,6 +75,14 @@ void DeclareGatewayFlags(Config& config) {
   Flag(config, "threads", "1", "Asio threads");
   Flag(config, "rpc-timeout-seconds", "10",
        "deadline of each keyserver/mailstore/relay call");
+  Flag(config, "mailstore-batch-in-flight", "2",
+       "PutBatch calls to the mailstore out at once; the MAILs that arrive meanwhile "
+       "go together in the next (0: one Put call per MAIL)");
+  Flag(config, "mailstore-batch-puts", "64",
+       "most MAILs in one PutBatch call (at most the mailstore's --max-batch-puts)");
+  Flag(config, "mailstore-batch-bytes", "1048576",
+       "most blob bytes in one PutBatch call; a larger MAIL goes at once in a Put of "
+       "its own");
   Flag(config, "shutdown-grace-seconds", "5",
        "after SIGTERM, how long sessions may take to finish their command");
   Flag(config, "key-cache-ttl-ms", "2000",
@@ -132,6 +140,17 @@ absl::StatusOr<GatewayOptions> GatewayOptionsFromConfig(const Config& config) {
   auto rpc_timeout = IntFlag(config, "rpc-timeout-seconds", 1, 3600);
   if (!rpc_timeout.ok()) return rpc_timeout.status();
   options.rpc_deadline = std::chrono::seconds(*rpc_timeout);
+  auto batch_in_flight = IntFlag(config, "mailstore-batch-in-flight", 0, 1024);
+  if (!batch_in_flight.ok()) return batch_in_flight.status();
+  options.put_batching.max_in_flight = static_cast<int>(*batch_in_flight);
+  // The mailstore refuses a whole batch over its --max-batch-puts (256 by
+  // default): the gateway's bound stays within it.
+  auto batch_puts = IntFlag(config, "mailstore-batch-puts", 1, 256);
+  if (!batch_puts.ok()) return batch_puts.status();
+  options.put_batching.max_puts = static_cast<int>(*batch_puts);
+  auto batch_bytes = IntFlag(config, "mailstore-batch-bytes", 1, INT_MAX);
+  if (!batch_bytes.ok()) return batch_bytes.status();
+  options.put_batching.max_bytes = *batch_bytes;
   auto grace = IntFlag(config, "shutdown-grace-seconds", 0, 3600);
   if (!grace.ok()) return grace.status();
   options.shutdown_grace = std::chrono::seconds(*grace);

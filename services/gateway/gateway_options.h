@@ -10,6 +10,7 @@
 #include "lib/observability/observability_flags.h"
 #include "services/gateway/key_block_cache.h"
 #include "services/gateway/listener.h"
+#include "services/gateway/put_batching_options.h"
 
 namespace cmtp::gateway {
 
@@ -24,6 +25,8 @@ struct GatewayOptions {
   int threads = 1;
   // Each keyserver / mailstore call fails after this long.
   std::chrono::milliseconds rpc_deadline = std::chrono::seconds(10);
+  // How Puts to the mailstore are grouped.
+  PutBatchingOptions put_batching;
   // After SIGTERM, how long sessions may take to finish their command.
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(5);
   // Signed key blocks of local accounts kept in memory (key_block_cache.h).

@@ -9,44 +9,12 @@
 #include "lib/observability/request_id.h"
 #include "lib/rpc/status.h"
 #include "services/gateway/grpc_call.h"
+#include "services/gateway/grpc_conversions.h"
 
 namespace cmtp::gateway {
 namespace {
 
 namespace v1 = cmtp::v1;
-
-// Errors of the service's own making (NotFound "no account ...", a rate
-// limit) are meant for the client and pass through as they are; failures of
-// the call itself are named after the service so a FAILURE reply says which
-// dependency is down.
-absl::Status CallStatus(std::string_view service, const grpc::Status& status) {
-  absl::Status converted = rpc::FromGrpcStatus(status);
-  switch (converted.code()) {
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-    case absl::StatusCode::kCancelled:
-    case absl::StatusCode::kUnknown:
-    case absl::StatusCode::kUnimplemented:
-      return error::Unavailable(
-          absl::StrCat(ToAbsl(service), " unavailable: ", converted.message()));
-    default:
-      return converted;
-  }
-}
-
-constexpr std::string_view kKeyserver = "keyserver";
-constexpr std::string_view kMailstore = "mailstore";
-constexpr std::string_view kRelay = "relay";
-
-MessageMeta FromProto(const v1::MessageMeta& meta) {
-  MessageMeta out;
-  out.message_id = meta.message_id();
-  out.size = meta.size();
-  out.arrival_unix_ms = meta.arrival_unix_ms();
-  out.src_account = meta.src_account();
-  out.src_domain = meta.src_domain();
-  return out;
-}
 
 KeyBlock FromProto(v1::KeyBlockResponse& response) {
   KeyBlock block;
@@ -154,27 +122,14 @@ asio::awaitable<absl::Status> GrpcKeyDirectory::VerifyAuth(ChallengeProof proof)
 }
 
 GrpcMailboxes::GrpcMailboxes(std::shared_ptr<grpc::Channel> channel,
-                             std::chrono::milliseconds deadline)
-    : stub_(v1::MailStore::NewStub(std::move(channel))), deadline_(deadline) {}
+                             std::chrono::milliseconds deadline,
+                             PutBatchingOptions batching)
+    : stub_(v1::MailStore::NewStub(channel)),
+      deadline_(deadline),
+      puts_(std::move(channel), deadline, batching) {}
 
 asio::awaitable<absl::StatusOr<MessageMeta>> GrpcMailboxes::Put(Delivery& delivery) {
-  auto call = NewCall<v1::PutRequest, v1::PutResponse>();
-  v1::PutRequest& request = call->request;
-  request.set_mailbox(delivery.mailbox);
-  request.set_message_id(delivery.message_id);
-  request.set_src_account(delivery.src_account);
-  request.set_src_domain(delivery.src_domain);
-  request.set_blob(std::move(delivery.blob));
-  if (!delivery.request_id.empty()) {
-    observability::AttachRequestId(call->context, delivery.request_id);
-  }
-  co_await AwaitUnaryCall(
-      call, deadline_, [this](auto... args) { stub_->async()->Put(std::move(args)...); });
-  // The call is over: gRPC no longer reads the request, so the bytes go
-  // back to the caller (see Delivery::blob).
-  delivery.blob = std::move(*request.mutable_blob());
-  if (!call->status.ok()) co_return CallStatus(kMailstore, call->status);
-  co_return FromProto(call->response.meta());
+  co_return co_await puts_.Put(delivery);
 }
 
 asio::awaitable<absl::StatusOr<std::vector<MessageMeta>>> GrpcMailboxes::List(

@@ -14,6 +14,7 @@
 #include "cmtp/v1/mailstore.grpc.pb.h"
 #include "cmtp/v1/relay.grpc.pb.h"
 #include "services/gateway/backends.h"
+#include "services/gateway/put_batcher.h"
 
 namespace cmtp::gateway {
 
@@ -38,8 +39,10 @@ class GrpcKeyDirectory : public KeyDirectory {
 
 class GrpcMailboxes : public Mailboxes {
  public:
+  // Puts are grouped as `batching` says (put_batcher.h).
   GrpcMailboxes(std::shared_ptr<grpc::Channel> channel,
-                std::chrono::milliseconds deadline);
+                std::chrono::milliseconds deadline,
+                PutBatchingOptions batching = PutBatchingOptions());
 
   asio::awaitable<absl::StatusOr<MessageMeta>> Put(Delivery& delivery) override;
   asio::awaitable<absl::StatusOr<std::vector<MessageMeta>>> List(
@@ -52,6 +55,7 @@ class GrpcMailboxes : public Mailboxes {
  private:
   std::unique_ptr<cmtp::v1::MailStore::Stub> stub_;
   std::chrono::milliseconds deadline_;
+  PutBatcher puts_;
 };
 
 class GrpcRelay : public Relay {

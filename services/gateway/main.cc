@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "lib/common/config.h"
+#include "lib/common/mutex_deadlock_detection.h"
 #include "lib/crypto/sodium.h"
 #include "lib/observability/logger.h"
 #include "lib/observability/metrics.h"
@@ -67,6 +68,8 @@ int Fail(const std::string& what, const absl::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // gRPC locks absl::Mutex many times per call; Debian's Abseil checks lock order.
+  cmtp::TurnOffMutexDeadlockDetection();
   cmtp::Config config("cmtp-gateway",
                       "CMTP/1 gateway: speaks the wire protocol to clients and peers, "
                       "stores nothing itself.");
@@ -103,7 +106,8 @@ int main(int argc, char** argv) {
       {"keyserver", cmtp::rpc::MakeChannel(options->keyserver, *tls, grpc_limit)},
       {"mailstore", cmtp::rpc::MakeChannel(options->mailstore, *tls, grpc_limit)}};
   cmtp::gateway::GrpcKeyDirectory keys(backends[0].channel, options->rpc_deadline);
-  cmtp::gateway::GrpcMailboxes mailboxes(backends[1].channel, options->rpc_deadline);
+  cmtp::gateway::GrpcMailboxes mailboxes(backends[1].channel, options->rpc_deadline,
+                                         options->put_batching);
   std::unique_ptr<cmtp::gateway::GrpcRelay> relay;
   if (!options->relay.empty()) {
     backends.push_back(

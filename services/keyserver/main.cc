@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "lib/common/config.h"
 #include "lib/common/errors.h"
+#include "lib/common/mutex_deadlock_detection.h"
 #include "lib/crypto/server_key.h"
 #include "lib/crypto/sodium.h"
 #include "lib/redis/client.h"
@@ -106,6 +107,8 @@ int64_t WallClockMs() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // gRPC locks absl::Mutex many times per call; Debian's Abseil checks lock order.
+  cmtp::TurnOffMutexDeadlockDetection();
   cmtp::Config config("cmtp-keyserver",
                       "CMTP keyserver: accounts, public keys, sealed key pairs and the "
                       "server key, over gRPC.");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -14,27 +15,36 @@
 namespace cmtp::mailstore {
 namespace {
 
-// Stores one message, all or nothing. Every write is on a key declared in
+// Stores messages, all of them or none. Every write is on a key declared in
 // KEYS. The "#!lua" shebang makes Redis check for out-of-memory before the
 // script starts, so a full Redis refuses the whole put instead of failing
 // half-way through it. The meta hash field and the blob are written together,
 // so finding the field is finding the blob.
-//   KEYS: blob, index, meta, seq, mailboxes
-//   ARGV: message id, blob, packed metadata after the sequence, mailbox name
-//   → {duplicate (0/1), packed metadata}
+//   per message, in order: KEYS blob, index, meta, seq, mailboxes;
+//                          ARGV message id, blob, packed metadata after the
+//                          sequence, mailbox name
+//   → per message {duplicate (0/1), packed metadata}
 // Running it twice stores once (the second run answers "duplicate"), so it
 // may be re-sent after a broken connection.
 const redis::Script& PutScript() {
   static const redis::Script script(R"lua(#!lua
-local existing = redis.call('HGET', KEYS[3], ARGV[1])
-if existing then return {1, existing} end
-local sequence = string.format('%d', redis.call('INCR', KEYS[4]))
-local meta = sequence .. '\0' .. ARGV[3]
-redis.call('SET', KEYS[1], ARGV[2])
-redis.call('ZADD', KEYS[2], sequence, ARGV[1])
-redis.call('HSET', KEYS[3], ARGV[1], meta)
-redis.call('SADD', KEYS[5], ARGV[4])
-return {0, meta}
+local results = {}
+for i = 0, #ARGV / 4 - 1 do
+  local k, a = i * 5, i * 4
+  local existing = redis.call('HGET', KEYS[k + 3], ARGV[a + 1])
+  if existing then
+    results[i + 1] = {1, existing}
+  else
+    local sequence = string.format('%d', redis.call('INCR', KEYS[k + 4]))
+    local meta = sequence .. '\0' .. ARGV[a + 3]
+    redis.call('SET', KEYS[k + 1], ARGV[a + 2])
+    redis.call('ZADD', KEYS[k + 2], sequence, ARGV[a + 1])
+    redis.call('HSET', KEYS[k + 3], ARGV[a + 1], meta)
+    redis.call('SADD', KEYS[k + 5], ARGV[a + 4])
+    results[i + 1] = {0, meta}
+  end
+end
+return results
 )lua",
                                     redis::Retry::kSafe);
   return script;
@@ -109,6 +119,9 @@ absl::Status ValidateOptions(const MailboxStoreOptions& options) {
   if (options.wait_replicas > 0 && options.wait_timeout_ms <= 0) {
     return error::InvalidInput("the replica wait timeout must be positive");
   }
+  if (options.max_batch_puts <= 0) {
+    return error::InvalidInput("the batch size limit must be positive");
+  }
   return absl::OkStatus();
 }
 
@@ -128,39 +141,98 @@ absl::StatusOr<PutResult> MailboxStore::Put(std::string_view mailbox,
                                             std::string_view blob,
                                             std::string_view src_account,
                                             std::string_view src_domain) const {
-  for (absl::Status status : {ValidateMailbox(mailbox), ValidateMessageId(message_id),
-                              ValidateBlob(blob, options_.max_blob_bytes),
-                              ValidateSenderField("source account", src_account),
-                              ValidateSenderField("source domain", src_domain)}) {
-    if (!status.ok()) return status;
-  }
-  MailboxKeys keys(mailbox);
-  std::string blob_key = keys.Blob(message_id);
-  std::string meta_after_sequence =
-      PackMetaAfterSequence(blob.size(), now_unix_ms_(), src_account, src_domain);
-  std::vector<std::string_view> key_views = {blob_key, keys.index, keys.meta, keys.seq,
-                                             kMailboxesKey};
-  std::vector<std::string_view> args = {message_id, blob, meta_after_sequence, mailbox};
+  absl::StatusOr<std::vector<absl::StatusOr<PutResult>>> outcomes =
+      PutMany({{mailbox, message_id, blob, src_account, src_domain}});
+  if (!outcomes.ok()) return outcomes.status();
+  return std::move(outcomes->front());
+}
 
+absl::StatusOr<std::vector<absl::StatusOr<PutResult>>> MailboxStore::PutMany(
+    const std::vector<PutItem>& items) const {
+  if (items.empty() || items.size() > static_cast<size_t>(options_.max_batch_puts)) {
+    return error::InvalidInput(absl::StrCat(
+        "a batch holds 1 to ", options_.max_batch_puts, " puts, not ", items.size()));
+  }
+  std::vector<absl::StatusOr<PutResult>> outcomes(items.size(),
+                                                  absl::StatusOr<PutResult>(PutResult{}));
+  // What the script reads, for the valid items; the strings the views point
+  // into live in a deque, which never moves its elements.
+  std::deque<std::string> owned;
+  std::vector<std::string_view> keys;
+  std::vector<std::string_view> args;
+  std::vector<size_t> stored;  // indexes of the items sent to Redis
+  keys.reserve(items.size() * 5);
+  args.reserve(items.size() * 4);
+  for (size_t i = 0; i < items.size(); ++i) {
+    const PutItem& item = items[i];
+    absl::Status invalid = absl::OkStatus();
+    for (absl::Status status :
+         {ValidateMailbox(item.mailbox), ValidateMessageId(item.message_id),
+          ValidateBlob(item.blob, options_.max_blob_bytes),
+          ValidateSenderField("source account", item.src_account),
+          ValidateSenderField("source domain", item.src_domain)}) {
+      if (!status.ok()) {
+        invalid = std::move(status);
+        break;
+      }
+    }
+    if (!invalid.ok()) {
+      outcomes[i] = std::move(invalid);
+      continue;
+    }
+    MailboxKeys mailbox_keys(item.mailbox);
+    const std::string& blob_key = owned.emplace_back(mailbox_keys.Blob(item.message_id));
+    const std::string& index_key = owned.emplace_back(std::move(mailbox_keys.index));
+    const std::string& meta_key = owned.emplace_back(std::move(mailbox_keys.meta));
+    const std::string& seq_key = owned.emplace_back(std::move(mailbox_keys.seq));
+    const std::string& meta_after_sequence = owned.emplace_back(PackMetaAfterSequence(
+        item.blob.size(), now_unix_ms_(), item.src_account, item.src_domain));
+    keys.insert(keys.end(), {blob_key, index_key, meta_key, seq_key, kMailboxesKey});
+    args.insert(args.end(),
+                {item.message_id, item.blob, meta_after_sequence, item.mailbox});
+    stored.push_back(i);
+  }
+  if (stored.empty()) return outcomes;
+
+  absl::StatusOr<redis::Reply> reply = absl::InternalError("not run");
+  absl::Status replicated = absl::OkStatus();
   if (options_.wait_replicas == 0) {
-    absl::StatusOr<redis::Reply> reply = PutScript().Run(redis_, key_views, args);
-    if (!reply.ok()) return reply.status();
-    return ParsePutReply(message_id, *reply);
+    reply = PutScript().Run(redis_, keys, args);
+  } else {
+    std::string replicas = std::to_string(options_.wait_replicas);
+    std::string timeout = std::to_string(options_.wait_timeout_ms);
+    absl::StatusOr<std::vector<redis::Reply>> replies =
+        PutScript().RunThen(redis_, keys, args, {{"WAIT", replicas, timeout}});
+    if (!replies.ok()) {
+      reply = replies.status();
+    } else {
+      reply = std::move((*replies)[0]);
+      const redis::Reply& acknowledged = (*replies)[1];
+      if (acknowledged.type != redis::Reply::Type::kInteger) {
+        replicated = UnexpectedReply("WAIT");
+      } else if (acknowledged.integer < options_.wait_replicas) {
+        replicated = error::Unavailable(
+            absl::StrCat("message stored, but only ", acknowledged.integer, " of ",
+                         options_.wait_replicas, " replicas acknowledged it within ",
+                         options_.wait_timeout_ms, " ms"));
+      }
+    }
   }
-
-  std::string replicas = std::to_string(options_.wait_replicas);
-  std::string timeout = std::to_string(options_.wait_timeout_ms);
-  absl::StatusOr<std::vector<redis::Reply>> replies =
-      PutScript().RunThen(redis_, key_views, args, {{"WAIT", replicas, timeout}});
-  if (!replies.ok()) return replies.status();
-  const redis::Reply& acknowledged = (*replies)[1];
-  if (acknowledged.type != redis::Reply::Type::kInteger) return UnexpectedReply("WAIT");
-  if (acknowledged.integer < options_.wait_replicas) {
-    return error::Unavailable(absl::StrCat(
-        "message stored, but only ", acknowledged.integer, " of ", options_.wait_replicas,
-        " replicas acknowledged it within ", options_.wait_timeout_ms, " ms"));
+  if (reply.ok() && (reply->type != redis::Reply::Type::kArray ||
+                     reply->elements.size() != stored.size())) {
+    reply = UnexpectedReply("the put script");
   }
-  return ParsePutReply(message_id, (*replies)[0]);
+  for (size_t n = 0; n < stored.size(); ++n) {
+    const size_t i = stored[n];
+    if (!reply.ok()) {
+      outcomes[i] = reply.status();
+    } else if (!replicated.ok()) {
+      outcomes[i] = replicated;
+    } else {
+      outcomes[i] = ParsePutReply(items[i].message_id, reply->elements[n]);
+    }
+  }
+  return outcomes;
 }
 
 absl::StatusOr<std::vector<MessageMeta>> MailboxStore::List(

@@ -27,6 +27,7 @@ struct MailboxStoreOptions {
   int64_t max_blob_bytes = 33816576;  // 32 MiB + 256 KiB for the envelope
   int wait_replicas = 0;              // replicas a Put waits for (WAIT)
   int wait_timeout_ms = 1000;         // how long that wait may take
+  int max_batch_puts = 256;           // puts one PutMany may carry
 };
 
 // InvalidInput when the options cannot work (non-positive cap, negative
@@ -36,6 +37,15 @@ absl::Status ValidateOptions(const MailboxStoreOptions& options);
 struct PutResult {
   MessageMeta meta;
   bool duplicate = false;  // the id was stored already; meta is the first put's
+};
+
+// One message of a PutMany, with the same fields as Put's arguments.
+struct PutItem {
+  std::string_view mailbox;
+  std::string_view message_id;
+  std::string_view blob;
+  std::string_view src_account;
+  std::string_view src_domain;
 };
 
 struct StoredMessage {
@@ -65,6 +75,15 @@ class MailboxStore {
   absl::StatusOr<PutResult> Put(std::string_view mailbox, std::string_view message_id,
                                 std::string_view blob, std::string_view src_account,
                                 std::string_view src_domain) const;
+  // Several puts, each as Put would do it, with one outcome per item in
+  // order. An item that fails validation fails alone; the others are stored
+  // by one script run (one Redis write, one fsync), all of them or none: when
+  // Redis fails, each of them gets that error. Items with the same id in the
+  // same mailbox store the first and answer the later ones as duplicates.
+  // InvalidInput for the whole call when it has no items or more than
+  // max_batch_puts.
+  absl::StatusOr<std::vector<absl::StatusOr<PutResult>>> PutMany(
+      const std::vector<PutItem>& items) const;
   // Metadata of every message of the mailbox, in arrival order (empty for a
   // mailbox that never received anything).
   absl::StatusOr<std::vector<MessageMeta>> List(std::string_view mailbox) const;

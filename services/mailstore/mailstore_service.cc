@@ -1,6 +1,7 @@
 #include "services/mailstore/mailstore_service.h"
 
 #include <utility>
+#include <vector>
 
 #include "lib/rpc/status.h"
 
@@ -27,6 +28,32 @@ grpc::Status MailStoreService::Put(grpc::ServerContext*, const v1::PutRequest* r
   if (!put.ok()) return rpc::ToGrpcStatus(put.status());
   ToProto(std::move(put->meta), *response->mutable_meta());
   response->set_duplicate(put->duplicate);
+  return grpc::Status::OK;
+}
+
+grpc::Status MailStoreService::PutBatch(grpc::ServerContext*,
+                                        const v1::PutBatchRequest* request,
+                                        v1::PutBatchResponse* response) {
+  std::vector<PutItem> items;
+  items.reserve(request->puts_size());
+  for (const v1::PutRequest& put : request->puts()) {
+    items.push_back({put.mailbox(), put.message_id(), put.blob(), put.src_account(),
+                     put.src_domain()});
+  }
+  absl::StatusOr<std::vector<absl::StatusOr<PutResult>>> outcomes = store_.PutMany(items);
+  if (!outcomes.ok()) return rpc::ToGrpcStatus(outcomes.status());
+  response->mutable_outcomes()->Reserve(static_cast<int>(outcomes->size()));
+  for (absl::StatusOr<PutResult>& outcome : *outcomes) {
+    v1::PutOutcome* out = response->add_outcomes();
+    if (!outcome.ok()) {
+      const grpc::Status status = rpc::ToGrpcStatus(outcome.status());
+      out->set_code(status.error_code());
+      out->set_error(status.error_message());
+      continue;
+    }
+    ToProto(std::move(outcome->meta), *out->mutable_response()->mutable_meta());
+    out->mutable_response()->set_duplicate(outcome->duplicate);
+  }
   return grpc::Status::OK;
 }
 

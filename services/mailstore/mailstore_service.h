@@ -15,6 +15,8 @@ class MailStoreService final : public v1::MailStore::Service {
 
   grpc::Status Put(grpc::ServerContext* context, const v1::PutRequest* request,
                    v1::PutResponse* response) override;
+  grpc::Status PutBatch(grpc::ServerContext* context, const v1::PutBatchRequest* request,
+                        v1::PutBatchResponse* response) override;
   grpc::Status List(grpc::ServerContext* context, const v1::ListRequest* request,
                     v1::ListResponse* response) override;
   grpc::Status Get(grpc::ServerContext* context, const v1::GetRequest* request,

@@ -20,6 +20,7 @@
 #include "lib/common/config.h"
 #include "lib/common/errors.h"
 #include "lib/common/large_buffers.h"
+#include "lib/common/mutex_deadlock_detection.h"
 #include "lib/redis/client.h"
 #include "lib/redis/pool_config.h"
 #include "lib/rpc/server.h"
@@ -42,6 +43,8 @@ void DeclareFlags(cmtp::Config& config) {
              "replicas a Put waits for (Redis WAIT) before it answers");
   config.Add("wait-timeout-ms", "CMTP_WAIT_TIMEOUT_MS", "1000",
              "how long that wait may take before the Put fails");
+  config.Add("max-batch-puts", "CMTP_MAX_BATCH_PUTS", "256",
+             "most puts one PutBatch call may carry (the gateway batches MAILs)");
   config.Add("redis-connections", "CMTP_REDIS_CONNECTIONS", "32",
              "Redis connections, i.e. requests served at the same time");
 }
@@ -55,13 +58,19 @@ void RequireValid(const absl::Status& status) {
 }
 
 cmtp::mailstore::MailboxStoreOptions StoreOptionsFromFlags(const cmtp::Config& config) {
-  for (const char* name : {"max-blob-bytes", "wait-replicas", "wait-timeout-ms"}) {
+  for (const char* name :
+       {"max-blob-bytes", "wait-replicas", "wait-timeout-ms", "max-batch-puts"}) {
     RequireValid(config.ValidateInt(name));
   }
   cmtp::mailstore::MailboxStoreOptions options;
   options.max_blob_bytes = config.GetInt("max-blob-bytes");
   int64_t replicas = config.GetInt("wait-replicas");
   int64_t timeout_ms = config.GetInt("wait-timeout-ms");
+  int64_t batch_puts = config.GetInt("max-batch-puts");
+  if (batch_puts < 1 || batch_puts > 65536) {
+    RequireValid(cmtp::error::InvalidInput("--max-batch-puts must be in 1..65536"));
+  }
+  options.max_batch_puts = static_cast<int>(batch_puts);
   if (options.max_blob_bytes > INT_MAX - kGrpcEnvelopeBytes) {
     RequireValid(cmtp::error::InvalidInput(
         absl::StrCat("--max-blob-bytes must be at most ", INT_MAX - kGrpcEnvelopeBytes)));
@@ -94,6 +103,8 @@ int64_t WallClockMs() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // gRPC locks absl::Mutex many times per call; Debian's Abseil checks lock order.
+  cmtp::TurnOffMutexDeadlockDetection();
   // Message bodies of up to tens of MiB arrive on many threads at once.
   cmtp::KeepLargeBuffersInTheHeap();
   cmtp::Config config(kProgram,

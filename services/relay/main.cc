@@ -19,6 +19,7 @@
 
 #include "lib/common/config.h"
 #include "lib/common/large_buffers.h"
+#include "lib/common/mutex_deadlock_detection.h"
 #include "lib/crypto/server_key.h"
 #include "lib/observability/metrics.h"
 #include "lib/redis/client.h"
@@ -68,6 +69,8 @@ void BlockShutdownSignals() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // gRPC locks absl::Mutex many times per call; Debian's Abseil checks lock order.
+  cmtp::TurnOffMutexDeadlockDetection();
   // Message bodies of up to tens of MiB arrive on many threads at once.
   cmtp::KeepLargeBuffersInTheHeap();
   cmtp::Config config(kProgram,

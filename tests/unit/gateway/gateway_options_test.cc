@@ -64,6 +64,35 @@ TEST(GatewayOptionsTest, KeyCacheFlagsAndEnvironment) {
             absl::string_view::npos);
 }
 
+TEST(GatewayOptionsTest, MailstoreBatchFlagsAndEnvironment) {
+  absl::StatusOr<GatewayOptions> defaults = Parse({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->put_batching.max_in_flight, 2);
+  EXPECT_EQ(defaults->put_batching.max_puts, 64);
+  EXPECT_EQ(defaults->put_batching.max_bytes, 1 << 20);
+
+  setenv("CMTP_MAILSTORE_BATCH_IN_FLIGHT", "0", 1);
+  absl::StatusOr<GatewayOptions> options =
+      Parse({"--mailstore-batch-puts", "8", "--mailstore-batch-bytes", "4096"});
+  unsetenv("CMTP_MAILSTORE_BATCH_IN_FLIGHT");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->put_batching.max_in_flight, 0);
+  EXPECT_EQ(options->put_batching.max_puts, 8);
+  EXPECT_EQ(options->put_batching.max_bytes, 4096);
+
+  // More puts than the mailstore takes by default would fail whole batches.
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--mailstore-batch-puts", "257"},
+        {"--mailstore-batch-puts", "0"},
+        {"--mailstore-batch-in-flight", "-1"},
+        {"--mailstore-batch-bytes", "0"}}) {
+    absl::StatusOr<GatewayOptions> bad = Parse(args);
+    EXPECT_FALSE(bad.ok()) << args[0] << " " << args[1];
+    EXPECT_NE(std::string(bad.status().message()).find(args[0]), std::string::npos)
+        << bad.status();
+  }
+}
+
 TEST(GatewayOptionsTest, FlagsAndEnvironment) {
   setenv("CMTP_IDLE_TIMEOUT_SECONDS", "7", 1);
   setenv("CMTP_RELAY", "127.0.0.1:7003", 1);

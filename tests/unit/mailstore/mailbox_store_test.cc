@@ -332,6 +332,101 @@ TEST_F(MailboxStoreTest, FullRedisRefusesThePutWholeButStillDeletes) {
   EXPECT_EQ(stored->meta.sequence, 2u);
 }
 
+// Ids for the items of a PutMany, which only view their strings: Id(1) is
+// ids[1].
+std::vector<std::string> BatchIds() {
+  std::vector<std::string> ids;
+  for (unsigned number = 0; number < 8; ++number) ids.push_back(Id(number));
+  return ids;
+}
+
+TEST_F(MailboxStoreTest, PutManyStoresEachInOrderAndAnswersARepeatAsADuplicate) {
+  const std::vector<std::string> ids = BatchIds();
+  std::vector<PutItem> items = {{"alice", ids[1], "one", "bob", "example.org"},
+                                {"carol", ids[2], "two", "bob", "example.org"},
+                                {"alice", ids[3], "three", "dave", "example.net"},
+                                {"alice", ids[1], "one again", "bob", "example.org"}};
+  auto outcomes = store_->PutMany(items);
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status();
+  ASSERT_EQ(outcomes->size(), 4u);
+  for (const auto& outcome : *outcomes) ASSERT_TRUE(outcome.ok()) << outcome.status();
+  EXPECT_FALSE((*outcomes)[0]->duplicate);
+  EXPECT_EQ((*outcomes)[0]->meta.sequence, 1u);
+  EXPECT_EQ((*outcomes)[1]->meta.sequence, 1u);  // carol's own first
+  EXPECT_EQ((*outcomes)[2]->meta.sequence, 2u);
+  EXPECT_EQ((*outcomes)[2]->meta.src_account, "dave");
+  EXPECT_TRUE((*outcomes)[3]->duplicate);
+  EXPECT_EQ((*outcomes)[3]->meta.size, 3u);  // the first put's
+  auto listed = store_->List("alice");
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].message_id, Id(1));
+  EXPECT_EQ((*listed)[1].message_id, Id(3));
+  auto got = store_->Get("alice", Id(1));
+  ASSERT_TRUE(got.ok()) << got.status();
+  EXPECT_EQ(got->blob, "one");
+  EXPECT_EQ(store_->Get("carol", Id(2))->blob, "two");
+}
+
+TEST_F(MailboxStoreTest, PutManyFailsAnInvalidItemAloneAndStoresTheRest) {
+  const std::vector<std::string> ids = BatchIds();
+  std::vector<PutItem> items = {{"alice", ids[1], "one", "bob", "example.org"},
+                                {"al{ice", ids[2], "two", "bob", "example.org"},
+                                {"alice", "short", "three", "bob", "example.org"},
+                                {"alice", ids[4], "four", "bob", "example.org"}};
+  auto outcomes = store_->PutMany(items);
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status();
+  ASSERT_EQ(outcomes->size(), 4u);
+  EXPECT_TRUE((*outcomes)[0].ok()) << (*outcomes)[0].status();
+  EXPECT_EQ((*outcomes)[1].status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((*outcomes)[2].status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE((*outcomes)[3].ok()) << (*outcomes)[3].status();
+  EXPECT_EQ((*outcomes)[3]->meta.sequence, 2u);
+  EXPECT_EQ(store_->List("alice")->size(), 2u);
+  EXPECT_EQ(redis_.Cli({"EXISTS", "cmtp:mbox:{al{ice}:meta"}), "0");
+}
+
+TEST_F(MailboxStoreTest, PutManyOfOnlyInvalidItemsSendsNothing) {
+  const std::vector<std::string> ids = BatchIds();
+  auto outcomes = store_->PutMany({{"", ids[1], "one", "bob", "example.org"}});
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status();
+  EXPECT_EQ(outcomes->front().status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(KeyCount(), "0");
+}
+
+TEST_F(MailboxStoreTest, PutManyRefusesAnEmptyOrOversizedBatchWhole) {
+  const std::vector<std::string> ids = BatchIds();
+  MailboxStoreOptions options;
+  options.max_batch_puts = 2;
+  auto store = MakeStore(options);
+  EXPECT_EQ(store->PutMany({}).status().code(), absl::StatusCode::kInvalidArgument);
+  auto oversized = store->PutMany({{"alice", ids[1], "1", "a", "d"},
+                                   {"alice", ids[2], "2", "a", "d"},
+                                   {"alice", ids[3], "3", "a", "d"}});
+  EXPECT_EQ(oversized.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(oversized.status().message(), "a batch holds 1 to 2 puts, not 3");
+  EXPECT_EQ(KeyCount(), "0");
+  options.max_batch_puts = 0;
+  EXPECT_EQ(ValidateOptions(options).code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(MailboxStoreTest, FullRedisRefusesAPutManyWhole) {
+  const std::vector<std::string> ids = BatchIds();
+  ASSERT_TRUE(store_->Put("alice", Id(1), "first", "a", "d").ok());
+  std::string keys_before = KeyCount();
+  ASSERT_EQ(redis_.Cli({"CONFIG", "SET", "maxmemory", "1"}), "OK");
+  auto outcomes = store_->PutMany(
+      {{"alice", ids[2], "second", "a", "d"}, {"bob", ids[3], "third", "a", "d"}});
+  ASSERT_EQ(redis_.Cli({"CONFIG", "SET", "maxmemory", "0"}), "OK");
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status();
+  for (const auto& outcome : *outcomes) {
+    EXPECT_EQ(outcome.status().code(), absl::StatusCode::kUnavailable)
+        << outcome.status();
+    EXPECT_TRUE(redis::IsRedisError(outcome.status(), "OOM")) << outcome.status();
+  }
+  EXPECT_EQ(KeyCount(), keys_before);
+}
+
 TEST_F(MailboxStoreTest, ConcurrentPutsDrawDistinctSequences) {
   constexpr int kThreads = 8;
   constexpr int kPerThread = 40;

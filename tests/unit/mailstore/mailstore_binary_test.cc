@@ -159,11 +159,46 @@ TEST_F(MailstoreBinaryTest, ErrorsKeepTheirCodesOverGrpc) {
             grpc::StatusCode::UNAVAILABLE);
 }
 
+TEST_F(MailstoreBinaryTest, PutBatchAnswersEachPutAndRefusesAnOversizedBatch) {
+  StartMailstore({"--max-blob-bytes", "100", "--max-batch-puts", "3"});
+  v1::PutBatchRequest request;
+  for (const char* blob : {"first",
+                           "a blob over the limit of a hundred bytes ............"
+                           "................................................",
+                           "first again"}) {
+    v1::PutRequest* put = request.add_puts();
+    put->set_mailbox("alice");
+    put->set_message_id(kId);
+    put->set_blob(blob);
+    put->set_src_account("bob");
+    put->set_src_domain("example.org");
+  }
+  v1::PutBatchResponse response;
+  grpc::ClientContext context;
+  grpc::Status status = stub_->PutBatch(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(response.outcomes_size(), 3);
+  EXPECT_EQ(response.outcomes(0).code(), 0) << response.outcomes(0).error();
+  EXPECT_FALSE(response.outcomes(0).response().duplicate());
+  EXPECT_EQ(response.outcomes(0).response().meta().size(), 5u);
+  EXPECT_EQ(response.outcomes(1).code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(response.outcomes(1).error(),
+            "message blob is 101 bytes, more than the limit of 100");
+  EXPECT_EQ(response.outcomes(2).code(), 0) << response.outcomes(2).error();
+  EXPECT_TRUE(response.outcomes(2).response().duplicate());
+
+  request.add_puts()->CopyFrom(request.puts(0));
+  grpc::ClientContext oversized_context;
+  grpc::Status oversized = stub_->PutBatch(&oversized_context, request, &response);
+  EXPECT_EQ(oversized.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(oversized.error_message(), "a batch holds 1 to 3 puts, not 4");
+}
+
 TEST(MailstoreBinaryFlags, HelpListsTheFlagsAndExitsZero) {
   CommandResult help = RunCommand({kBinary, "--help"});
   EXPECT_EQ(help.exit_code, 0) << help.err;
   for (const char* flag : {"--listen", "--port-file", "--redis", "--max-blob-bytes",
-                           "--wait-replicas", "--wait-timeout-ms"}) {
+                           "--wait-replicas", "--wait-timeout-ms", "--max-batch-puts"}) {
     EXPECT_NE(help.out.find(flag), std::string::npos) << flag << " missing from\n"
                                                       << help.out;
   }
@@ -175,6 +210,7 @@ TEST(MailstoreBinaryFlags, BadFlagsExitTwo) {
   EXPECT_EQ(
       RunCommand({kBinary, "--wait-replicas", "1", "--wait-timeout-ms", "0"}).exit_code,
       2);
+  EXPECT_EQ(RunCommand({kBinary, "--max-batch-puts", "0"}).exit_code, 2);
 }
 
 }  // namespace
