@@ -49,12 +49,10 @@ class PutBatcher::Core : public std::enable_shared_from_this<PutBatcher::Core> {
 
   // Queues the put; sends a batch at once when fewer than max_in_flight are
   // out, else the put goes with the next batch (sent as one returns). A
-  // message over max_bytes goes alone at once.
-
+  // message over max_bytes goes alone at once and outside the count of calls
+  // in flight: the seconds a large body may take to store do not hold up the
+  // small ones behind it.
   void Submit(WaitingPut put) {
-    // A message over the batch byte limit goes alone and outside the count
-    // of calls in flight: the seconds a large body may take to store do not
-    // hold up the small ones behind it.
     if (!batching_.load() ||
         static_cast<int64_t>(put.delivery->blob.size()) > options_.max_bytes) {
       SendAlone(std::move(put));
