@@ -12,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -19,11 +20,30 @@
 #include "cmtp/v1/mailstore.grpc.pb.h"
 #include "lib/common/errors.h"
 #include "lib/observability/request_id.h"
+#include "services/gateway/grpc_call.h"
 #include "services/gateway/grpc_conversions.h"
 
 namespace cmtp::gateway {
 
 namespace v1 = cmtp::v1;
+
+namespace {
+
+// A put's request; the blob is borrowed (Delivery::blob) and moved back
+// once the call is over.
+void FillRequest(Delivery& delivery, v1::PutRequest& request) {
+  request.set_mailbox(delivery.mailbox);
+  request.set_message_id(delivery.message_id);
+  request.set_src_account(delivery.src_account);
+  request.set_src_domain(delivery.src_domain);
+  request.set_blob(std::move(delivery.blob));
+}
+
+}  // namespace
+
+// What a batch call says of one put; nullopt: the mailstore has no
+// PutBatch, so the put is to be sent on its own.
+using BatchedOutcome = std::optional<absl::StatusOr<MessageMeta>>;
 
 // A message waiting for its put: the session's delivery (its coroutine is
 // suspended until `done` runs) and how to resume it. `done` hands
@@ -33,9 +53,7 @@ namespace v1 = cmtp::v1;
 // serving (grpc_call.h).
 struct WaitingPut {
   Delivery* delivery;
-  std::function<void(absl::StatusOr<MessageMeta> outcome,
-                     std::shared_ptr<void> keep_alive)>
-      done;
+  std::function<void(BatchedOutcome outcome, std::shared_ptr<void> keep_alive)> done;
 };
 
 class PutBatcher::Core : public std::enable_shared_from_this<PutBatcher::Core> {
@@ -47,17 +65,18 @@ class PutBatcher::Core : public std::enable_shared_from_this<PutBatcher::Core> {
         options_(options),
         batching_(options.max_in_flight > 0) {}
 
+  // Whether `delivery` goes in a Put of its own: batching is off (or the
+  // mailstore has no PutBatch), or its body is over max_bytes; such a message
+  // is outside the count of calls in flight, so the seconds a large body may
+  // take to store do not hold up the small ones behind it.
+  bool GoesAlone(const Delivery& delivery) const {
+    return !batching_.load() ||
+           static_cast<int64_t>(delivery.blob.size()) > options_.max_bytes;
+  }
+
   // Queues the put; sends a batch at once when fewer than max_in_flight are
-  // out, else the put goes with the next batch (sent as one returns). A
-  // message over max_bytes goes alone at once and outside the count of calls
-  // in flight: the seconds a large body may take to store do not hold up the
-  // small ones behind it.
+  // out, else the put goes with the next batch (sent as one returns).
   void Submit(WaitingPut put) {
-    if (!batching_.load() ||
-        static_cast<int64_t>(put.delivery->blob.size()) > options_.max_bytes) {
-      SendAlone(std::move(put));
-      return;
-    }
     std::vector<WaitingPut> batch;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -75,12 +94,6 @@ class PutBatcher::Core : public std::enable_shared_from_this<PutBatcher::Core> {
     v1::PutBatchResponse response;
     std::vector<WaitingPut> puts;
   };
-  struct SingleCall {
-    grpc::ClientContext context;
-    v1::PutRequest request;
-    v1::PutResponse response;
-    WaitingPut put;
-  };
 
   // The next batch from the front of the queue, counted as in flight.
   std::vector<WaitingPut> TakeBatchLocked() {
@@ -95,15 +108,6 @@ class PutBatcher::Core : public std::enable_shared_from_this<PutBatcher::Core> {
     }
     ++in_flight_;
     return batch;
-  }
-
-  static void FillRequest(Delivery& delivery, v1::PutRequest& request) {
-    request.set_mailbox(delivery.mailbox);
-    request.set_message_id(delivery.message_id);
-    request.set_src_account(delivery.src_account);
-    request.set_src_domain(delivery.src_domain);
-    // Borrowed (Delivery::blob): moved back once the call is over.
-    request.set_blob(std::move(delivery.blob));
   }
 
   void SendBatch(std::vector<WaitingPut> puts) {
@@ -159,14 +163,14 @@ class PutBatcher::Core : public std::enable_shared_from_this<PutBatcher::Core> {
           std::move(*call->request.mutable_puts(i)->mutable_blob());
     }
     std::vector<WaitingPut> puts = std::move(call->puts);
-    std::vector<absl::StatusOr<MessageMeta>> outcomes;
-    const bool unimplemented = status.error_code() == grpc::StatusCode::UNIMPLEMENTED;
-    if (unimplemented) {
-      // A mailstore without PutBatch: each of these, and every later
-      // message, goes in a Put of its own.
+    std::vector<BatchedOutcome> outcomes(puts.size());
+    if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+      // A mailstore without PutBatch: each of these (nullopt), and every
+      // later message, goes in a Put of its own.
       batching_.store(false);
     } else {
-      outcomes = Outcomes(*call, status);
+      std::vector<absl::StatusOr<MessageMeta>> answers = Outcomes(*call, status);
+      for (size_t i = 0; i < puts.size(); ++i) outcomes[i] = std::move(answers[i]);
     }
     std::vector<WaitingPut> next;
     {
@@ -175,10 +179,6 @@ class PutBatcher::Core : public std::enable_shared_from_this<PutBatcher::Core> {
       if (!waiting_.empty()) next = TakeBatchLocked();
     }
     if (!next.empty()) SendBatch(std::move(next));
-    if (unimplemented) {
-      for (WaitingPut& put : puts) SendAlone(std::move(put));
-      return;
-    }
     // The last put's resumption takes the last references with it.
     std::shared_ptr<void> keep_alive =
         std::make_shared<std::pair<std::shared_ptr<Core>, std::shared_ptr<BatchCall>>>(
@@ -188,30 +188,6 @@ class PutBatcher::Core : public std::enable_shared_from_this<PutBatcher::Core> {
       put.done(std::move(outcomes[i]),
                i + 1 == puts.size() ? std::move(keep_alive) : keep_alive);
     }
-  }
-
-  void SendAlone(WaitingPut put) {
-    auto call = std::make_shared<SingleCall>();
-    call->put = std::move(put);
-    Delivery& delivery = *call->put.delivery;
-    FillRequest(delivery, call->request);
-    if (!delivery.request_id.empty()) {
-      observability::AttachRequestId(call->context, delivery.request_id);
-    }
-    call->context.set_deadline(std::chrono::system_clock::now() + deadline_);
-    stub_->async()->Put(
-        &call->context, &call->request, &call->response,
-        [self = shared_from_this(), call](grpc::Status status) mutable {
-          call->put.delivery->blob = std::move(*call->request.mutable_blob());
-          absl::StatusOr<MessageMeta> outcome =
-              status.ok() ? absl::StatusOr<MessageMeta>(FromProto(call->response.meta()))
-                          : CallStatus(kMailstore, status);
-          WaitingPut put = std::move(call->put);
-          put.done(std::move(outcome),
-                   std::make_shared<
-                       std::pair<std::shared_ptr<Core>, std::shared_ptr<SingleCall>>>(
-                       std::move(self), std::move(call)));
-        });
   }
 
   std::unique_ptr<v1::MailStore::Stub> stub_;
@@ -225,23 +201,41 @@ class PutBatcher::Core : public std::enable_shared_from_this<PutBatcher::Core> {
 
 PutBatcher::PutBatcher(std::shared_ptr<grpc::Channel> channel,
                        std::chrono::milliseconds deadline, PutBatchingOptions options)
-    : core_(std::make_shared<Core>(std::move(channel), deadline, options)) {}
+    : stub_(v1::MailStore::NewStub(channel)),
+      deadline_(deadline),
+      core_(std::make_shared<Core>(std::move(channel), deadline, options)) {}
 
 PutBatcher::~PutBatcher() = default;
 
+asio::awaitable<absl::StatusOr<MessageMeta>> PutBatcher::PutAlone(Delivery& delivery) {
+  auto call = std::make_shared<UnaryCall<v1::PutRequest, v1::PutResponse>>();
+  FillRequest(delivery, call->request);
+  if (!delivery.request_id.empty()) {
+    observability::AttachRequestId(call->context, delivery.request_id);
+  }
+  co_await AwaitUnaryCall(
+      call, deadline_, [this](auto... args) { stub_->async()->Put(std::move(args)...); });
+  // The call is over: gRPC no longer reads the request, so the bytes go
+  // back to the caller (see Delivery::blob).
+  delivery.blob = std::move(*call->request.mutable_blob());
+  if (!call->status.ok()) co_return CallStatus(kMailstore, call->status);
+  co_return FromProto(call->response.meta());
+}
+
 asio::awaitable<absl::StatusOr<MessageMeta>> PutBatcher::Put(Delivery& delivery) {
-  absl::StatusOr<MessageMeta> result = error::Internal("put never completed");
-  auto initiation = [this, &delivery, &result](auto handler) {
+  if (core_->GoesAlone(delivery)) co_return co_await PutAlone(delivery);
+  BatchedOutcome batched;
+  auto initiation = [this, &delivery, &batched](auto handler) {
     // Counted as outstanding work so the io_context's run() does not return
     // while the put is out (grpc_call.h does the same for single calls).
     auto work = asio::prefer(asio::get_associated_executor(handler),
                              asio::execution::outstanding_work.tracked);
     auto pending = std::make_shared<decltype(handler)>(std::move(handler));
     core_->Submit(WaitingPut{
-        &delivery, [work, pending, &result](absl::StatusOr<MessageMeta> outcome,
-                                            std::shared_ptr<void> keep_alive) mutable {
+        &delivery, [work, pending, &batched](BatchedOutcome outcome,
+                                             std::shared_ptr<void> keep_alive) mutable {
           // The coroutine is suspended until the post below resumes it.
-          result = std::move(outcome);
+          batched = std::move(outcome);
           asio::post(work, [pending, keep_alive = std::move(keep_alive)]() {
             std::move (*pending)();
           });
@@ -249,7 +243,8 @@ asio::awaitable<absl::StatusOr<MessageMeta>> PutBatcher::Put(Delivery& delivery)
   };
   co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
       initiation, asio::use_awaitable);
-  co_return result;
+  if (!batched.has_value()) co_return co_await PutAlone(delivery);
+  co_return *std::move(batched);
 }
 
 }  // namespace cmtp::gateway

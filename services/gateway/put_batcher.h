@@ -20,6 +20,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "cmtp/v1/mailstore.grpc.pb.h"
 #include "services/gateway/backends.h"
 #include "services/gateway/put_batching_options.h"
 
@@ -37,7 +38,13 @@ class PutBatcher {
 
  private:
   class Core;
-  // Shared with the calls in flight, which may finish after the batcher.
+  // One Put call of its own (grpc_call.h): a body over the batch byte limit,
+  // batching off, or a mailstore without PutBatch.
+  asio::awaitable<absl::StatusOr<MessageMeta>> PutAlone(Delivery& delivery);
+
+  std::unique_ptr<cmtp::v1::MailStore::Stub> stub_;
+  const std::chrono::milliseconds deadline_;
+  // Shared with the batch calls in flight, which may finish after the batcher.
   std::shared_ptr<Core> core_;
 };
 

@@ -84,6 +84,18 @@ absl::StatusOr<PutResult> ParsePutReply(std::string_view message_id,
   return PutResult{*std::move(meta), reply.elements[0].integer == 1};
 }
 
+// The first thing wrong with one put, in the order Put always checked them.
+absl::Status ValidatePut(const PutItem& item, int64_t max_blob_bytes) {
+  for (absl::Status status :
+       {ValidateMailbox(item.mailbox), ValidateMessageId(item.message_id),
+        ValidateBlob(item.blob, max_blob_bytes),
+        ValidateSenderField("source account", item.src_account),
+        ValidateSenderField("source domain", item.src_domain)}) {
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status MessageNotFound(std::string_view mailbox, std::string_view message_id) {
   return error::NotFound(
       absl::StrCat("no message ", ToAbsl(message_id), " in mailbox ", ToAbsl(mailbox)));
@@ -165,19 +177,8 @@ absl::StatusOr<std::vector<absl::StatusOr<PutResult>>> MailboxStore::PutMany(
   args.reserve(items.size() * 4);
   for (size_t i = 0; i < items.size(); ++i) {
     const PutItem& item = items[i];
-    absl::Status invalid = absl::OkStatus();
-    for (absl::Status status :
-         {ValidateMailbox(item.mailbox), ValidateMessageId(item.message_id),
-          ValidateBlob(item.blob, options_.max_blob_bytes),
-          ValidateSenderField("source account", item.src_account),
-          ValidateSenderField("source domain", item.src_domain)}) {
-      if (!status.ok()) {
-        invalid = std::move(status);
-        break;
-      }
-    }
-    if (!invalid.ok()) {
-      outcomes[i] = std::move(invalid);
+    if (absl::Status valid = ValidatePut(item, options_.max_blob_bytes); !valid.ok()) {
+      outcomes[i] = std::move(valid);
       continue;
     }
     MailboxKeys mailbox_keys(item.mailbox);
