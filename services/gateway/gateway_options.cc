@@ -45,6 +45,27 @@ absl::StatusOr<std::string> NonEmptyFlag(const Config& config, const std::string
   return value;
 }
 
+// One service's batching flags: calls in flight (0: off), messages per call
+// and bytes per call. The services refuse a whole batch over their own bound
+// (--max-batch-puts, --max-batch-enqueues: 256 by default), so the gateway's
+// stays within it.
+absl::StatusOr<BatchingOptions> BatchingFromConfig(const Config& config,
+                                                   const std::string& in_flight_flag,
+                                                   const std::string& items_flag,
+                                                   const std::string& bytes_flag) {
+  BatchingOptions batching;
+  auto in_flight = IntFlag(config, in_flight_flag, 0, 1024);
+  if (!in_flight.ok()) return in_flight.status();
+  batching.max_in_flight = static_cast<int>(*in_flight);
+  auto items = IntFlag(config, items_flag, 1, 256);
+  if (!items.ok()) return items.status();
+  batching.max_items = static_cast<int>(*items);
+  auto bytes = IntFlag(config, bytes_flag, 1, INT_MAX);
+  if (!bytes.ok()) return bytes.status();
+  batching.max_bytes = *bytes;
+  return batching;
+}
+
 }  // namespace
 
 int GatewayOptions::GrpcMessageLimit() const {
@@ -83,6 +104,14 @@ void DeclareGatewayFlags(Config& config) {
   Flag(config, "mailstore-batch-bytes", "1048576",
        "most blob bytes in one PutBatch call; a larger MAIL goes at once in a Put of "
        "its own");
+  Flag(config, "relay-batch-in-flight", "2",
+       "EnqueueBatch calls to the relay out at once; the MAILs for other domains that "
+       "arrive meanwhile go together in the next (0: one Enqueue call per MAIL)");
+  Flag(config, "relay-batch-enqueues", "64",
+       "most MAILs in one EnqueueBatch call (at most the relay's --max-batch-enqueues)");
+  Flag(config, "relay-batch-bytes", "1048576",
+       "most message bytes in one EnqueueBatch call; a larger MAIL goes at once in an "
+       "Enqueue of its own");
   Flag(config, "shutdown-grace-seconds", "5",
        "after SIGTERM, how long sessions may take to finish their command");
   Flag(config, "key-cache-ttl-ms", "2000",
@@ -140,17 +169,15 @@ absl::StatusOr<GatewayOptions> GatewayOptionsFromConfig(const Config& config) {
   auto rpc_timeout = IntFlag(config, "rpc-timeout-seconds", 1, 3600);
   if (!rpc_timeout.ok()) return rpc_timeout.status();
   options.rpc_deadline = std::chrono::seconds(*rpc_timeout);
-  auto batch_in_flight = IntFlag(config, "mailstore-batch-in-flight", 0, 1024);
-  if (!batch_in_flight.ok()) return batch_in_flight.status();
-  options.put_batching.max_in_flight = static_cast<int>(*batch_in_flight);
-  // The mailstore refuses a whole batch over its --max-batch-puts (256 by
-  // default): the gateway's bound stays within it.
-  auto batch_puts = IntFlag(config, "mailstore-batch-puts", 1, 256);
-  if (!batch_puts.ok()) return batch_puts.status();
-  options.put_batching.max_puts = static_cast<int>(*batch_puts);
-  auto batch_bytes = IntFlag(config, "mailstore-batch-bytes", 1, INT_MAX);
-  if (!batch_bytes.ok()) return batch_bytes.status();
-  options.put_batching.max_bytes = *batch_bytes;
+  absl::StatusOr<BatchingOptions> put_batching =
+      BatchingFromConfig(config, "mailstore-batch-in-flight", "mailstore-batch-puts",
+                         "mailstore-batch-bytes");
+  if (!put_batching.ok()) return put_batching.status();
+  options.put_batching = *put_batching;
+  absl::StatusOr<BatchingOptions> enqueue_batching = BatchingFromConfig(
+      config, "relay-batch-in-flight", "relay-batch-enqueues", "relay-batch-bytes");
+  if (!enqueue_batching.ok()) return enqueue_batching.status();
+  options.enqueue_batching = *enqueue_batching;
   auto grace = IntFlag(config, "shutdown-grace-seconds", 0, 3600);
   if (!grace.ok()) return grace.status();
   options.shutdown_grace = std::chrono::seconds(*grace);

@@ -8,9 +8,9 @@
 #include "absl/status/statusor.h"
 #include "lib/common/config.h"
 #include "lib/observability/observability_flags.h"
+#include "services/gateway/batching_options.h"
 #include "services/gateway/key_block_cache.h"
 #include "services/gateway/listener.h"
-#include "services/gateway/put_batching_options.h"
 
 namespace cmtp::gateway {
 
@@ -25,8 +25,9 @@ struct GatewayOptions {
   int threads = 1;
   // Each keyserver / mailstore call fails after this long.
   std::chrono::milliseconds rpc_deadline = std::chrono::seconds(10);
-  // How Puts to the mailstore are grouped.
-  PutBatchingOptions put_batching;
+  // How Puts to the mailstore and Enqueues to the relay are grouped.
+  BatchingOptions put_batching;
+  BatchingOptions enqueue_batching;
   // After SIGTERM, how long sessions may take to finish their command.
   std::chrono::milliseconds shutdown_grace = std::chrono::seconds(5);
   // Signed key blocks of local accounts kept in memory (key_block_cache.h).

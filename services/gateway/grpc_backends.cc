@@ -122,14 +122,13 @@ asio::awaitable<absl::Status> GrpcKeyDirectory::VerifyAuth(ChallengeProof proof)
 }
 
 GrpcMailboxes::GrpcMailboxes(std::shared_ptr<grpc::Channel> channel,
-                             std::chrono::milliseconds deadline,
-                             PutBatchingOptions batching)
+                             std::chrono::milliseconds deadline, BatchingOptions batching)
     : stub_(v1::MailStore::NewStub(channel)),
       deadline_(deadline),
       puts_(std::move(channel), deadline, batching) {}
 
 asio::awaitable<absl::StatusOr<MessageMeta>> GrpcMailboxes::Put(Delivery& delivery) {
-  co_return co_await puts_.Put(delivery);
+  co_return co_await puts_.Call(delivery);
 }
 
 asio::awaitable<absl::StatusOr<std::vector<MessageMeta>>> GrpcMailboxes::List(
@@ -174,32 +173,13 @@ asio::awaitable<absl::Status> GrpcMailboxes::Delete(std::string mailbox,
 }
 
 GrpcRelay::GrpcRelay(std::shared_ptr<grpc::Channel> channel,
-                     std::chrono::milliseconds deadline)
-    : stub_(v1::Relay::NewStub(std::move(channel))), deadline_(deadline) {}
+                     std::chrono::milliseconds deadline, BatchingOptions batching)
+    : stub_(v1::Relay::NewStub(channel)),
+      deadline_(deadline),
+      enqueues_(std::move(channel), deadline, batching) {}
 
 asio::awaitable<absl::StatusOr<EnqueueReceipt>> GrpcRelay::Enqueue(OutboundMail& mail) {
-  auto call = NewCall<v1::EnqueueRequest, v1::EnqueueResponse>();
-  v1::EnqueueRequest& request = call->request;
-  request.set_message_id(mail.message_id);
-  request.set_dst_account(mail.dst_account);
-  request.set_dst_domain(mail.dst_domain);
-  request.set_src_account(mail.src_account);
-  request.set_src_domain(mail.src_domain);
-  request.set_request_id(mail.request_id);
-  request.set_message(std::move(mail.message));
-  if (!mail.request_id.empty()) {
-    observability::AttachRequestId(call->context, mail.request_id);
-  }
-  co_await AwaitUnaryCall(call, deadline_, [this](auto... args) {
-    stub_->async()->Enqueue(std::move(args)...);
-  });
-  // The call is over: the bytes go back to the caller (see OutboundMail).
-  mail.message = std::move(*request.mutable_message());
-  if (!call->status.ok()) co_return CallStatus(kRelay, call->status);
-  EnqueueReceipt receipt;
-  receipt.duplicate = call->response.duplicate();
-  receipt.queued_unix_ms = call->response.queued_unix_ms();
-  co_return receipt;
+  co_return co_await enqueues_.Call(mail);
 }
 
 asio::awaitable<absl::StatusOr<ForeignKey>> GrpcRelay::FetchKey(std::string domain,

@@ -14,6 +14,7 @@
 #include "cmtp/v1/mailstore.grpc.pb.h"
 #include "cmtp/v1/relay.grpc.pb.h"
 #include "services/gateway/backends.h"
+#include "services/gateway/enqueue_batcher.h"
 #include "services/gateway/put_batcher.h"
 
 namespace cmtp::gateway {
@@ -42,7 +43,7 @@ class GrpcMailboxes : public Mailboxes {
   // Puts are grouped as `batching` says (put_batcher.h).
   GrpcMailboxes(std::shared_ptr<grpc::Channel> channel,
                 std::chrono::milliseconds deadline,
-                PutBatchingOptions batching = PutBatchingOptions());
+                BatchingOptions batching = BatchingOptions());
 
   asio::awaitable<absl::StatusOr<MessageMeta>> Put(Delivery& delivery) override;
   asio::awaitable<absl::StatusOr<std::vector<MessageMeta>>> List(
@@ -60,7 +61,9 @@ class GrpcMailboxes : public Mailboxes {
 
 class GrpcRelay : public Relay {
  public:
-  GrpcRelay(std::shared_ptr<grpc::Channel> channel, std::chrono::milliseconds deadline);
+  // Enqueues are grouped as `batching` says (enqueue_batcher.h).
+  GrpcRelay(std::shared_ptr<grpc::Channel> channel, std::chrono::milliseconds deadline,
+            BatchingOptions batching = BatchingOptions());
 
   asio::awaitable<absl::StatusOr<EnqueueReceipt>> Enqueue(OutboundMail& mail) override;
   asio::awaitable<absl::StatusOr<ForeignKey>> FetchKey(std::string domain,
@@ -69,6 +72,7 @@ class GrpcRelay : public Relay {
  private:
   std::unique_ptr<cmtp::v1::Relay::Stub> stub_;
   std::chrono::milliseconds deadline_;
+  EnqueueBatcher enqueues_;
 };
 
 }  // namespace cmtp::gateway

@@ -112,8 +112,8 @@ int main(int argc, char** argv) {
   if (!options->relay.empty()) {
     backends.push_back(
         {"relay", cmtp::rpc::MakeChannel(options->relay, *tls, grpc_limit)});
-    relay = std::make_unique<cmtp::gateway::GrpcRelay>(backends.back().channel,
-                                                       options->rpc_deadline);
+    relay = std::make_unique<cmtp::gateway::GrpcRelay>(
+        backends.back().channel, options->rpc_deadline, options->enqueue_batching);
   }
 
   const std::shared_ptr<cmtp::observability::Logger> logger =

@@ -68,23 +68,34 @@ std::string WithDueIndex(absl::string_view shebang, absl::string_view body) {
   return absl::StrCat(shebang, shebang.empty() ? "" : "\n", DueIndexLua(), body);
 }
 
-// Stores a message once.
-//   KEYS: message hash
-//   ARGV: id, bytes, dst_account, dst_domain, src_account, src_domain,
-//         request_id, now, score (now, or the end of a lease), lease end
-//         ('0' when not claimed)
-//   -> {duplicate (0/1), queued_ms}
-// Running it twice queues once, so it may be re-sent on a broken connection.
+// Stores messages once each.
+//   KEYS: per message: its hash
+//   ARGV: per message, 10 values: id, bytes, dst_account, dst_domain,
+//         src_account, src_domain, request_id, now, score (now, or the end of
+//         a lease), lease end ('0' when not claimed)
+//   -> per message: {duplicate (0/1), queued_ms}
+// Running it twice queues each message once, so it may be re-sent on a broken
+// connection.
+constexpr size_t kEnqueueArgs = 10;
 const redis::Script& EnqueueScript() {
   static const redis::Script script(WithDueIndex("#!lua", R"lua(
-local queued = redis.call('HGET', KEYS[1], 'queued_ms')
-if queued then return {1, queued} end
-redis.call('HSET', KEYS[1], 'message', ARGV[2], 'dst_account', ARGV[3],
-  'dst_domain', ARGV[4], 'src_account', ARGV[5], 'src_domain', ARGV[6],
-  'request_id', ARGV[7], 'queued_ms', ARGV[8], 'attempts', '0', 'last_error', '',
-  'size', string.format('%d', string.len(ARGV[2])), 'lease_until', ARGV[10])
-set_due(ARGV[1], ARGV[4], ARGV[9])
-return {0, ARGV[8]}
+local results = {}
+for m = 1, #KEYS do
+  local a = (m - 1) * 10
+  local queued = redis.call('HGET', KEYS[m], 'queued_ms')
+  if queued then
+    results[m] = {1, queued}
+  else
+    redis.call('HSET', KEYS[m], 'message', ARGV[a + 2], 'dst_account', ARGV[a + 3],
+      'dst_domain', ARGV[a + 4], 'src_account', ARGV[a + 5], 'src_domain', ARGV[a + 6],
+      'request_id', ARGV[a + 7], 'queued_ms', ARGV[a + 8], 'attempts', '0',
+      'last_error', '', 'size', string.format('%d', string.len(ARGV[a + 2])),
+      'lease_until', ARGV[a + 10])
+    set_due(ARGV[a + 1], ARGV[a + 4], ARGV[a + 9])
+    results[m] = {0, ARGV[a + 8]}
+  end
+end
+return results
 )lua"),
                                     redis::Retry::kSafe);
   return script;
@@ -425,18 +436,34 @@ OutboundQueue::OutboundQueue(redis::Client& redis, QueueOptions options,
 
 absl::StatusOr<EnqueueResult> OutboundQueue::Enqueue(const NewMessage& message,
                                                      bool claimed) const {
-  const std::string hash = keys::Message(message.message_id);
+  absl::StatusOr<std::vector<EnqueueResult>> queued =
+      EnqueueMany({EnqueueItem{message, claimed}});
+  if (!queued.ok()) return queued.status();
+  return queued->front();
+}
+
+absl::StatusOr<std::vector<EnqueueResult>> OutboundQueue::EnqueueMany(
+    const std::vector<EnqueueItem>& items) const {
+  if (items.empty()) return error::Internal("relay queue: an empty batch to enqueue");
   const int64_t now_ms = now_unix_ms_();
-  const int64_t lease_end_ms = claimed ? now_ms + options_.lease_ms : 0;
+  const int64_t lease_end_ms = now_ms + options_.lease_ms;
   const std::string now = std::to_string(now_ms);
   const std::string lease_end = std::to_string(lease_end_ms);
-  const std::vector<std::string_view> key_views = {hash};
-  const std::vector<std::string_view> args = {
-      message.message_id,        message.message,
-      message.dst_account,       message.dst_domain,
-      message.src_account,       message.src_domain,
-      message.request_id,        now,
-      claimed ? lease_end : now, lease_end};
+  static const std::string kNotClaimed = "0";
+  // The hashes' names; a deque never moves its elements, so the views stay valid.
+  std::deque<std::string> hashes;
+  std::vector<std::string_view> key_views;
+  std::vector<std::string_view> args;
+  key_views.reserve(items.size());
+  args.reserve(items.size() * kEnqueueArgs);
+  for (const EnqueueItem& item : items) {
+    const NewMessage& message = item.message;
+    key_views.push_back(hashes.emplace_back(keys::Message(message.message_id)));
+    args.insert(args.end(), {message.message_id, message.message, message.dst_account,
+                             message.dst_domain, message.src_account, message.src_domain,
+                             message.request_id, now, item.claimed ? lease_end : now,
+                             item.claimed ? lease_end : kNotClaimed});
+  }
 
   Reply stored;
   if (options_.wait_replicas == 0) {
@@ -453,19 +480,29 @@ absl::StatusOr<EnqueueResult> OutboundQueue::Enqueue(const NewMessage& message,
     if (acknowledged.type != Reply::Type::kInteger) return UnexpectedReply("WAIT");
     if (acknowledged.integer < options_.wait_replicas) {
       return error::Unavailable(
-          absl::StrCat("message queued, but only ", acknowledged.integer, " of ",
-                       options_.wait_replicas, " replicas acknowledged it within ",
-                       options_.wait_timeout_ms, " ms"));
+          absl::StrCat(items.size() == 1 ? "message" : "messages", " queued, but only ",
+                       acknowledged.integer, " of ", options_.wait_replicas,
+                       " replicas acknowledged ", items.size() == 1 ? "it" : "them",
+                       " within ", options_.wait_timeout_ms, " ms"));
     }
     stored = std::move((*replies)[0]);
   }
-  if (stored.type != Reply::Type::kArray || stored.elements.size() != 2 ||
-      stored.elements[0].type != Reply::Type::kInteger) {
+  if (stored.type != Reply::Type::kArray || stored.elements.size() != items.size()) {
     return UnexpectedReply("the enqueue script");
   }
-  const bool duplicate = stored.elements[0].integer == 1;
-  return EnqueueResult{duplicate, ToInt(stored.elements[1].str),
-                       duplicate ? 0 : lease_end_ms};
+  std::vector<EnqueueResult> results;
+  results.reserve(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    const Reply& one = stored.elements[i];
+    if (one.type != Reply::Type::kArray || one.elements.size() != 2 ||
+        one.elements[0].type != Reply::Type::kInteger) {
+      return UnexpectedReply("the enqueue script");
+    }
+    const bool duplicate = one.elements[0].integer == 1;
+    results.push_back(EnqueueResult{duplicate, ToInt(one.elements[1].str),
+                                    duplicate || !items[i].claimed ? 0 : lease_end_ms});
+  }
+  return results;
 }
 
 absl::StatusOr<std::vector<ClaimedMessage>> OutboundQueue::Claim(

@@ -38,6 +38,13 @@ struct NewMessage {
   std::string_view request_id;
 };
 
+// A message of a batch to queue (OutboundQueue::EnqueueMany), and whether it
+// is stored claimed, as Enqueue's `claimed`.
+struct EnqueueItem {
+  NewMessage message;
+  bool claimed = false;
+};
+
 struct EnqueueResult {
   bool duplicate = false;  // the id was queued already; nothing was stored
   int64_t queued_ms = 0;   // when the first enqueue of this id happened
@@ -119,6 +126,14 @@ class OutboundQueue {
   // for a worker that is waiting for it (a duplicate stays as it was).
   absl::StatusOr<EnqueueResult> Enqueue(const NewMessage& message,
                                         bool claimed = false) const;
+  // Several Enqueues as one script run (one write and fsync for the lot);
+  // the results in the items' order. All or nothing on an error, as Redis
+  // runs a script whole: a failed call stored nothing, except that a WAIT
+  // falling short (Unavailable) leaves every message queued. Two items with
+  // the same id: the second is a duplicate of the first. `items` must not be
+  // empty.
+  absl::StatusOr<std::vector<EnqueueResult>> EnqueueMany(
+      const std::vector<EnqueueItem>& items) const;
 
   // Claims up to `max_messages` due messages for `lease_ms`: destinations
   // in the order of their oldest due message, each one's oldest first,

@@ -1,6 +1,7 @@
 #include "services/relay/relay_core.h"
 
 #include <algorithm>
+#include <set>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -91,6 +92,83 @@ RelayCore::RelayCore(Parts parts, const RelayOptions& options, WorkSink& work)
     : parts_(parts), options_(options), work_(work) {}
 
 absl::StatusOr<EnqueueResult> RelayCore::Enqueue(const NewMessage& message) {
+  absl::StatusOr<std::vector<absl::StatusOr<EnqueueResult>>> queued =
+      EnqueueMany({message});
+  if (!queued.ok()) return queued.status();
+  return std::move(queued->front());
+}
+
+absl::StatusOr<std::vector<absl::StatusOr<EnqueueResult>>> RelayCore::EnqueueMany(
+    const std::vector<NewMessage>& messages) {
+  if (messages.empty() ||
+      messages.size() > static_cast<size_t>(options_.max_batch_enqueues)) {
+    return error::InvalidInput(absl::StrCat("a batch holds 1 to ",
+                                            options_.max_batch_enqueues,
+                                            " messages, not ", messages.size()));
+  }
+  std::vector<absl::StatusOr<EnqueueResult>> outcomes(messages.size(), EnqueueResult{});
+  // Each valid message's destination, lower-cased; sized once, so the views
+  // the items keep into it stay valid.
+  std::vector<std::string> destinations(messages.size());
+  std::vector<EnqueueItem> items;
+  std::vector<size_t> queued_index;  // items[n] is messages[queued_index[n]]
+  items.reserve(messages.size());
+  queued_index.reserve(messages.size());
+  for (size_t i = 0; i < messages.size(); ++i) {
+    absl::StatusOr<std::string> destination = CheckOutbound(messages[i]);
+    if (!destination.ok()) {
+      outcomes[i] = destination.status();
+      continue;
+    }
+    destinations[i] = *std::move(destination);
+    EnqueueItem item{messages[i], false};
+    item.message.dst_domain = destinations[i];
+    items.push_back(item);
+    queued_index.push_back(i);
+  }
+  if (items.empty()) return outcomes;
+  // Workers of this relay free for a destination take its messages at once
+  // (stored claimed), the others are left due for the dispatcher.
+  for (EnqueueItem& item : items) item.claimed = work_.Reserve(item.message.dst_domain);
+
+  absl::StatusOr<std::vector<EnqueueResult>> stored = parts_.queue.EnqueueMany(items);
+  if (!stored.ok()) {
+    for (size_t n = 0; n < items.size(); ++n) {
+      outcomes[queued_index[n]] = stored.status();
+      if (!items[n].claimed) continue;
+      work_.Unreserve(items[n].message.dst_domain);
+      // It may be queued all the same (a WAIT for replicas fell short): then
+      // under a lease nobody works on; due now instead.
+      (void)parts_.queue.Release(items[n].message.message_id);
+      work_.Wake(items[n].message.dst_domain);
+    }
+    return outcomes;
+  }
+  std::set<std::string_view> to_wake;
+  for (size_t n = 0; n < items.size(); ++n) {
+    const EnqueueItem& item = items[n];
+    EnqueueResult& queued = (*stored)[n];
+    parts_.log.Info(queued.duplicate ? "queued already" : "queued",
+                    {{"request_id", item.message.request_id},
+                     {"message_id", item.message.message_id},
+                     {"src_domain", item.message.src_domain},
+                     {"dst_domain", item.message.dst_domain},
+                     {"size_bytes", item.message.message.size()}});
+    if (queued.duplicate) {
+      if (item.claimed) work_.Unreserve(item.message.dst_domain);
+    } else if (!item.claimed) {
+      to_wake.insert(item.message.dst_domain);
+    } else {
+      work_.Hand(ClaimedAtEnqueue(item.message, queued));
+      queued.handed_to_worker = true;
+    }
+    outcomes[queued_index[n]] = queued;
+  }
+  for (std::string_view domain : to_wake) work_.Wake(domain);
+  return outcomes;
+}
+
+absl::StatusOr<std::string> RelayCore::CheckOutbound(const NewMessage& message) const {
   if (absl::Status valid = ValidateMessageId(message.message_id); !valid.ok()) {
     return valid;
   }
@@ -128,37 +206,7 @@ absl::StatusOr<EnqueueResult> RelayCore::Enqueue(const NewMessage& message) {
     return error::PermissionDenied(absl::StrCat("the sender's domain ", header.src_domain,
                                                 " is not ours (", options_.domain, ")"));
   }
-  NewMessage normalized = message;
-  normalized.dst_domain = *destination;
-  const bool reserved = work_.Reserve(*destination);
-  absl::StatusOr<EnqueueResult> queued = parts_.queue.Enqueue(normalized, reserved);
-  if (!queued.ok()) {
-    if (reserved) {
-      work_.Unreserve(*destination);
-      // It may be queued all the same (a WAIT for replicas fell short): then
-      // under a lease nobody works on; due now instead.
-      (void)parts_.queue.Release(message.message_id);
-      work_.Wake(*destination);
-    }
-    return queued;
-  }
-  parts_.log.Info(queued->duplicate ? "queued already" : "queued",
-                  {{"request_id", message.request_id},
-                   {"message_id", message.message_id},
-                   {"src_domain", header.src_domain},
-                   {"dst_domain", *destination},
-                   {"size_bytes", message.message.size()}});
-  if (queued->duplicate) {
-    if (reserved) work_.Unreserve(*destination);
-    return queued;
-  }
-  if (!reserved) {
-    work_.Wake(*destination);
-    return queued;
-  }
-  work_.Hand(ClaimedAtEnqueue(normalized, *queued));
-  queued->handed_to_worker = true;
-  return queued;
+  return destination;
 }
 
 absl::StatusOr<FetchedKey> RelayCore::FetchKey(std::string_view domain,

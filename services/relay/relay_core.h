@@ -52,6 +52,11 @@ class RelayCore {
   // claimed by a worker of this relay when one is free for its destination
   // (handed_to_worker), else due now, and the engine woken.
   absl::StatusOr<EnqueueResult> Enqueue(const NewMessage& message);
+  // Several Enqueues with one queue write: each message checked and answered
+  // on its own (an invalid one fails alone, the others are queued). A batch
+  // that is empty or over max_batch_enqueues fails whole (InvalidInput).
+  absl::StatusOr<std::vector<absl::StatusOr<EnqueueResult>>> EnqueueMany(
+      const std::vector<NewMessage>& messages);
   absl::StatusOr<FetchedKey> FetchKey(std::string_view domain, std::string_view account);
 
   // `limit` 0: the default (100); at most 10000.
@@ -66,6 +71,11 @@ class RelayCore {
   absl::StatusOr<RelayStatsView> Stats();
 
  private:
+  // Checks that `message` is one MAIL message for a foreign domain from a
+  // local sender, whose id and envelope match the request; returns its
+  // destination, lower-cased.
+  absl::StatusOr<std::string> CheckOutbound(const NewMessage& message) const;
+
   Parts parts_;
   const RelayOptions& options_;
   WorkSink& work_;

@@ -69,10 +69,12 @@ absl::Status ReadDeliveryFlags(const Config& config, RelayOptions& options) {
     int64_t* target;
   };
   int64_t workers = 0, per_destination = 0, wait_replicas = 0, wait_timeout = 0;
+  int64_t batch_enqueues = 0;
   int64_t connect_timeout = 0, io_timeout = 0;
   const IntTarget targets[] = {
       {"workers", 1, 1024, 1, &workers},
       {"max-per-destination", 1, 1024, 1, &per_destination},
+      {"max-batch-enqueues", 1, 65'536, 1, &batch_enqueues},
       {"max-queue-lifetime-seconds", 1, 365 * kDayMs / 1000, 1000,
        &options.max_queue_lifetime_ms},
       {"lease-seconds", 1, kDayMs / 1000, 1000, &options.lease_ms},
@@ -94,6 +96,7 @@ absl::Status ReadDeliveryFlags(const Config& config, RelayOptions& options) {
   }
   options.workers = static_cast<int>(workers);
   options.max_per_destination = static_cast<int>(per_destination);
+  options.max_batch_enqueues = static_cast<int>(batch_enqueues);
   options.wait_replicas = static_cast<int>(wait_replicas);
   options.wait_timeout_ms = static_cast<int>(wait_timeout);
   options.connect_timeout = std::chrono::milliseconds(connect_timeout);
@@ -129,6 +132,8 @@ void DeclareRelayFlags(Config& config) {
   Flag(config, "dns-server", "", "DNS server host:port (empty: the system's)");
   Flag(config, "workers", "32", "delivery threads");
   Flag(config, "max-per-destination", "16", "deliveries to one domain at the same time");
+  Flag(config, "max-batch-enqueues", "256",
+       "most messages one EnqueueBatch call may carry (a larger call is refused)");
   Flag(config, "retry-schedule-seconds", "60,300,900,1800,3600,7200",
        "waits after each failed attempt, the last one repeating");
   Flag(config, "retry-schedule", "",

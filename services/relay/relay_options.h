@@ -45,6 +45,9 @@ struct RelayOptions {
   int64_t key_cache_ms = 3600'000;
   int64_t negative_key_cache_ms = 60'000;
 
+  // Messages one EnqueueBatch call may carry; a larger call fails whole.
+  int max_batch_enqueues = 256;
+
   // Durability of Enqueue beyond the master's AOF: replicas to WAIT for.
   int wait_replicas = 0;
   int wait_timeout_ms = 1000;

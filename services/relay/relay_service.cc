@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "lib/observability/request_id.h"
 #include "lib/rpc/status.h"
@@ -31,33 +32,75 @@ void ToProto(const Pin& pin, v1::Pin* proto) {
   proto->set_refusals(pin.refusals);
 }
 
+// The request's message; the views point into `request` and `call_request_id`.
+// The id the gateway gave this mail, in the request or else in the call's
+// metadata: every delivery log line of the message carries it.
+NewMessage FromProto(const v1::EnqueueRequest& request,
+                     const std::string& call_request_id) {
+  NewMessage message;
+  message.message_id = request.message_id();
+  message.message = request.message();
+  message.dst_account = request.dst_account();
+  message.dst_domain = request.dst_domain();
+  message.src_account = request.src_account();
+  message.src_domain = request.src_domain();
+  message.request_id =
+      request.request_id().empty() ? call_request_id : request.request_id();
+  return message;
+}
+
+void ToProto(const EnqueueResult& queued, v1::EnqueueResponse* response) {
+  response->set_duplicate(queued.duplicate);
+  response->set_queued_unix_ms(queued.queued_ms);
+}
+
+void LogRefusal(const v1::EnqueueRequest& request, const absl::Status& status) {
+  std::fprintf(stderr, "relay: enqueue of %s (request %s) refused: %s\n",
+               request.message_id().c_str(), request.request_id().c_str(),
+               std::string(status.message()).c_str());
+}
+
 }  // namespace
 
 grpc::Status RelayService::Enqueue(grpc::ServerContext*,
                                    const v1::EnqueueRequest* request,
                                    v1::EnqueueResponse* response) {
-  NewMessage message;
-  message.message_id = request->message_id();
-  message.message = request->message();
-  message.dst_account = request->dst_account();
-  message.dst_domain = request->dst_domain();
-  message.src_account = request->src_account();
-  message.src_domain = request->src_domain();
-  // The id the gateway gave this mail, in the request or else in the call's
-  // metadata: every delivery log line of the message carries it.
-  const std::string request_id = request->request_id().empty()
-                                     ? observability::CurrentRequestId()
-                                     : request->request_id();
-  message.request_id = request_id;
-  absl::StatusOr<EnqueueResult> queued = core_.Enqueue(message);
+  const std::string call_request_id = observability::CurrentRequestId();
+  absl::StatusOr<EnqueueResult> queued =
+      core_.Enqueue(FromProto(*request, call_request_id));
   if (!queued.ok()) {
-    std::fprintf(stderr, "relay: enqueue of %s (request %s) refused: %s\n",
-                 request->message_id().c_str(), request->request_id().c_str(),
-                 std::string(queued.status().message()).c_str());
+    LogRefusal(*request, queued.status());
     return rpc::ToGrpcStatus(queued.status());
   }
-  response->set_duplicate(queued->duplicate);
-  response->set_queued_unix_ms(queued->queued_ms);
+  ToProto(*queued, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status RelayService::EnqueueBatch(grpc::ServerContext*,
+                                        const v1::EnqueueBatchRequest* request,
+                                        v1::EnqueueBatchResponse* response) {
+  const std::string call_request_id = observability::CurrentRequestId();
+  std::vector<NewMessage> messages;
+  messages.reserve(request->enqueues_size());
+  for (const v1::EnqueueRequest& one : request->enqueues()) {
+    messages.push_back(FromProto(one, call_request_id));
+  }
+  absl::StatusOr<std::vector<absl::StatusOr<EnqueueResult>>> outcomes =
+      core_.EnqueueMany(messages);
+  if (!outcomes.ok()) return rpc::ToGrpcStatus(outcomes.status());
+  response->mutable_outcomes()->Reserve(static_cast<int>(outcomes->size()));
+  for (size_t i = 0; i < outcomes->size(); ++i) {
+    const absl::StatusOr<EnqueueResult>& outcome = (*outcomes)[i];
+    v1::EnqueueOutcome* out = response->add_outcomes();
+    if (!outcome.ok()) {
+      LogRefusal(request->enqueues(static_cast<int>(i)), outcome.status());
+      const grpc::Status status = rpc::ToGrpcStatus(outcome.status());
+      out->set_code(status.error_code());
+      out->set_error(status.error_message());
+      continue;
+    }
+    ToProto(*outcome, out->mutable_response());
+  }
   return grpc::Status::OK;
 }
 

@@ -15,6 +15,9 @@ class RelayService final : public v1::Relay::Service {
 
   grpc::Status Enqueue(grpc::ServerContext* context, const v1::EnqueueRequest* request,
                        v1::EnqueueResponse* response) override;
+  grpc::Status EnqueueBatch(grpc::ServerContext* context,
+                            const v1::EnqueueBatchRequest* request,
+                            v1::EnqueueBatchResponse* response) override;
   grpc::Status FetchKey(grpc::ServerContext* context, const v1::FetchKeyRequest* request,
                         v1::FetchKeyResponse* response) override;
   grpc::Status ListQueue(grpc::ServerContext* context,

@@ -68,7 +68,7 @@ TEST(GatewayOptionsTest, MailstoreBatchFlagsAndEnvironment) {
   absl::StatusOr<GatewayOptions> defaults = Parse({});
   ASSERT_TRUE(defaults.ok()) << defaults.status();
   EXPECT_EQ(defaults->put_batching.max_in_flight, 2);
-  EXPECT_EQ(defaults->put_batching.max_puts, 64);
+  EXPECT_EQ(defaults->put_batching.max_items, 64);
   EXPECT_EQ(defaults->put_batching.max_bytes, 1 << 20);
 
   setenv("CMTP_MAILSTORE_BATCH_IN_FLIGHT", "0", 1);
@@ -77,7 +77,7 @@ TEST(GatewayOptionsTest, MailstoreBatchFlagsAndEnvironment) {
   unsetenv("CMTP_MAILSTORE_BATCH_IN_FLIGHT");
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->put_batching.max_in_flight, 0);
-  EXPECT_EQ(options->put_batching.max_puts, 8);
+  EXPECT_EQ(options->put_batching.max_items, 8);
   EXPECT_EQ(options->put_batching.max_bytes, 4096);
 
   // More puts than the mailstore takes by default would fail whole batches.
@@ -86,6 +86,35 @@ TEST(GatewayOptionsTest, MailstoreBatchFlagsAndEnvironment) {
         {"--mailstore-batch-puts", "0"},
         {"--mailstore-batch-in-flight", "-1"},
         {"--mailstore-batch-bytes", "0"}}) {
+    absl::StatusOr<GatewayOptions> bad = Parse(args);
+    EXPECT_FALSE(bad.ok()) << args[0] << " " << args[1];
+    EXPECT_NE(std::string(bad.status().message()).find(args[0]), std::string::npos)
+        << bad.status();
+  }
+}
+
+TEST(GatewayOptionsTest, RelayBatchFlagsAndEnvironment) {
+  absl::StatusOr<GatewayOptions> defaults = Parse({});
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->enqueue_batching.max_in_flight, 2);
+  EXPECT_EQ(defaults->enqueue_batching.max_items, 64);
+  EXPECT_EQ(defaults->enqueue_batching.max_bytes, 1 << 20);
+
+  setenv("CMTP_RELAY_BATCH_IN_FLIGHT", "0", 1);
+  absl::StatusOr<GatewayOptions> options =
+      Parse({"--relay-batch-enqueues", "16", "--relay-batch-bytes", "65536"});
+  unsetenv("CMTP_RELAY_BATCH_IN_FLIGHT");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->enqueue_batching.max_in_flight, 0);
+  EXPECT_EQ(options->enqueue_batching.max_items, 16);
+  EXPECT_EQ(options->enqueue_batching.max_bytes, 65536);
+  EXPECT_EQ(options->put_batching.max_in_flight, 2);  // the mailstore's are apart
+
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"--relay-batch-enqueues", "257"},
+        {"--relay-batch-enqueues", "0"},
+        {"--relay-batch-in-flight", "-1"},
+        {"--relay-batch-bytes", "0"}}) {
     absl::StatusOr<GatewayOptions> bad = Parse(args);
     EXPECT_FALSE(bad.ok()) << args[0] << " " << args[1];
     EXPECT_NE(std::string(bad.status().message()).find(args[0]), std::string::npos)

@@ -126,12 +126,31 @@ class FakeRelayService final : public v1::Relay::Service {
   grpc::Status Enqueue(grpc::ServerContext*, const v1::EnqueueRequest* request,
                        v1::EnqueueResponse* response) override {
     std::lock_guard<std::mutex> lock(mutex);
-    if (request->dst_domain() == "full.test") {
+    ++single_calls;
+    return EnqueueLocked(*request, *response);
+  }
+  // A relay from before EnqueueBatch (UNIMPLEMENTED) unless `serve_batches`.
+  grpc::Status EnqueueBatch(grpc::ServerContext*, const v1::EnqueueBatchRequest* request,
+                            v1::EnqueueBatchResponse* response) override {
+    std::lock_guard<std::mutex> lock(mutex);
+    if (!serve_batches) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "");
+    ++batch_calls;
+    for (const v1::EnqueueRequest& one : request->enqueues()) {
+      v1::EnqueueOutcome* outcome = response->add_outcomes();
+      grpc::Status status = EnqueueLocked(one, *outcome->mutable_response());
+      outcome->set_code(status.error_code());
+      outcome->set_error(status.error_message());
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status EnqueueLocked(const v1::EnqueueRequest& request,
+                             v1::EnqueueResponse& response) {
+    if (request.dst_domain() == "full.test") {
       return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "queue full");
     }
-    last_enqueue = *request;
-    response->set_duplicate(request->message_id() == "seen");
-    response->set_queued_unix_ms(4321);
+    last_enqueue = request;
+    response.set_duplicate(request.message_id() == "seen");
+    response.set_queued_unix_ms(4321);
     return grpc::Status::OK;
   }
   grpc::Status FetchKey(grpc::ServerContext*, const v1::FetchKeyRequest* request,
@@ -150,6 +169,9 @@ class FakeRelayService final : public v1::Relay::Service {
 
   std::mutex mutex;
   v1::EnqueueRequest last_enqueue;
+  bool serve_batches = false;
+  int single_calls = 0;
+  int batch_calls = 0;
 };
 
 class GatewayGrpcBackendsTest : public ::testing::Test {
@@ -244,6 +266,59 @@ TEST_F(GatewayGrpcBackendsTest, EnqueueSendsTheMailAndHandsTheBytesBack) {
   EXPECT_TRUE(absl::IsResourceExhausted(full.status()));
   EXPECT_EQ(full.status().message(), "queue full");
   EXPECT_EQ(refused.message, "m");
+
+  // This relay has no EnqueueBatch: every mail went in an Enqueue of its own.
+  std::lock_guard<std::mutex> lock(relay_service_.mutex);
+  EXPECT_EQ(relay_service_.single_calls, 3);
+  EXPECT_EQ(relay_service_.batch_calls, 0);
+}
+
+// A relay that has EnqueueBatch gets the mails in it (each answered on its
+// own); only a mail over the batch byte limit goes in an Enqueue of its own.
+TEST_F(GatewayGrpcBackendsTest, EnqueuesGoInBatchCallsEachWithItsOwnOutcome) {
+  {
+    std::lock_guard<std::mutex> lock(relay_service_.mutex);
+    relay_service_.serve_batches = true;
+  }
+  OutboundMail mail{"0123456789abcdef0123456789abcdef",
+                    "the message",
+                    "bob",
+                    "beta.test",
+                    "alice",
+                    "alpha.test",
+                    "req-2"};
+  absl::StatusOr<EnqueueReceipt> receipt = Run(relay_->Enqueue(mail));
+  ASSERT_TRUE(receipt.ok()) << receipt.status();
+  EXPECT_FALSE(receipt->duplicate);
+  EXPECT_EQ(receipt->queued_unix_ms, 4321);
+  EXPECT_EQ(mail.message, "the message");  // borrowed, returned intact
+  {
+    std::lock_guard<std::mutex> lock(relay_service_.mutex);
+    EXPECT_EQ(relay_service_.last_enqueue.request_id(), "req-2");
+    EXPECT_EQ(relay_service_.last_enqueue.dst_domain(), "beta.test");
+    EXPECT_EQ(relay_service_.last_enqueue.message(), "the message");
+  }
+  OutboundMail again{"seen", "m", "bob", "beta.test", "alice", "alpha.test", ""};
+  absl::StatusOr<EnqueueReceipt> duplicate = Run(relay_->Enqueue(again));
+  ASSERT_TRUE(duplicate.ok()) << duplicate.status();
+  EXPECT_TRUE(duplicate->duplicate);
+  OutboundMail refused{"x", "m", "bob", "full.test", "alice", "alpha.test", ""};
+  absl::StatusOr<EnqueueReceipt> full = Run(relay_->Enqueue(refused));
+  EXPECT_TRUE(absl::IsResourceExhausted(full.status())) << full.status();
+  EXPECT_EQ(full.status().message(), "queue full");
+  EXPECT_EQ(refused.message, "m");
+  {
+    std::lock_guard<std::mutex> lock(relay_service_.mutex);
+    EXPECT_EQ(relay_service_.batch_calls, 3);
+    EXPECT_EQ(relay_service_.single_calls, 0);
+  }
+  const std::string large((1 << 20) + 1, 'q');
+  OutboundMail big{"y", large, "bob", "beta.test", "alice", "alpha.test", ""};
+  ASSERT_TRUE(Run(relay_->Enqueue(big)).ok());
+  EXPECT_TRUE(big.message == large);
+  std::lock_guard<std::mutex> lock(relay_service_.mutex);
+  EXPECT_EQ(relay_service_.batch_calls, 3);
+  EXPECT_EQ(relay_service_.single_calls, 1);
 }
 
 TEST_F(GatewayGrpcBackendsTest, FetchKeyTranslatesAndChecksTheKey) {

@@ -125,7 +125,7 @@ class PutBatcherTest : public ::testing::Test {
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
   }
-  std::unique_ptr<PutBatcher> MakeBatcher(PutBatchingOptions options) {
+  std::unique_ptr<PutBatcher> MakeBatcher(BatchingOptions options) {
     return std::make_unique<PutBatcher>(
         rpc::MakeChannel("127.0.0.1:" + std::to_string(port_)), milliseconds(5000),
         options);
@@ -161,7 +161,7 @@ class PutBatcherTest : public ::testing::Test {
       asio::co_spawn(
           asio::make_strand(io),
           [&batcher, &deliveries, &outcomes, i]() -> asio::awaitable<void> {
-            outcomes[i] = co_await batcher.Put(deliveries[i]);
+            outcomes[i] = co_await batcher.Call(deliveries[i]);
           },
           asio::detached);
     }
@@ -202,7 +202,7 @@ class PutBatcherTest : public ::testing::Test {
 TEST_F(PutBatcherTest, PutsArrivingWhileACallIsOutGoTogetherInTheNext) {
   RecordingMailStore mailstore;
   Serve(mailstore);
-  auto batcher = MakeBatcher({.max_in_flight = 1, .max_puts = 64, .max_bytes = 1 << 20});
+  auto batcher = MakeBatcher({.max_in_flight = 1, .max_items = 64, .max_bytes = 1 << 20});
   ASSERT_NO_FATAL_FAILURE(HoldAFirstCall(mailstore, *batcher));
   std::vector<Delivery> later = Deliveries(5, "bob", 10, 1);
   std::vector<absl::StatusOr<MessageMeta>> later_outcomes;
@@ -223,7 +223,7 @@ TEST_F(PutBatcherTest, PutsArrivingWhileACallIsOutGoTogetherInTheNext) {
 TEST_F(PutBatcherTest, ABatchKeepsToItsCountAndByteLimits) {
   RecordingMailStore mailstore;
   Serve(mailstore);
-  auto batcher = MakeBatcher({.max_in_flight = 1, .max_puts = 3, .max_bytes = 250});
+  auto batcher = MakeBatcher({.max_in_flight = 1, .max_items = 3, .max_bytes = 250});
   ASSERT_NO_FATAL_FAILURE(HoldAFirstCall(mailstore, *batcher));
   // Waiting: 4 small (3 + 1 by count), then 2 of 200 bytes (one each, by
   // bytes). One of 1000 bytes, over the byte limit by itself, goes at once
@@ -250,7 +250,7 @@ TEST_F(PutBatcherTest, ABatchKeepsToItsCountAndByteLimits) {
 TEST_F(PutBatcherTest, EachPutOfABatchHasItsOwnOutcome) {
   RecordingMailStore mailstore;
   Serve(mailstore);
-  auto batcher = MakeBatcher({.max_in_flight = 1, .max_puts = 64, .max_bytes = 1 << 20});
+  auto batcher = MakeBatcher({.max_in_flight = 1, .max_items = 64, .max_bytes = 1 << 20});
   ASSERT_NO_FATAL_FAILURE(HoldAFirstCall(mailstore, *batcher));
   std::vector<Delivery> mixed = Deliveries(1, "bob", 10, 1);
   for (Delivery& d : Deliveries(1, "full", 10, 2)) mixed.push_back(std::move(d));
@@ -306,7 +306,7 @@ TEST_F(PutBatcherTest, AMailstoreWithoutPutBatchGetsOnePutPerMessage) {
 TEST_F(PutBatcherTest, NoBatchingSendsOnePutPerMessage) {
   OldMailStore mailstore;
   Serve(mailstore);
-  auto batcher = MakeBatcher({.max_in_flight = 0, .max_puts = 64, .max_bytes = 1 << 20});
+  auto batcher = MakeBatcher({.max_in_flight = 0, .max_items = 64, .max_bytes = 1 << 20});
   asio::io_context io;
   std::vector<Delivery> deliveries = Deliveries(3, "bob");
   std::vector<absl::StatusOr<MessageMeta>> outcomes;

@@ -96,7 +96,7 @@ class RelayBinaryTest : public ::testing::Test {
     return mail.ok() ? *std::move(mail) : ForeignMail();
   }
 
-  grpc::Status Enqueue(const ForeignMail& mail, v1::EnqueueResponse* response) {
+  static v1::EnqueueRequest ToRequest(const ForeignMail& mail) {
     v1::EnqueueRequest request;
     request.set_message_id(mail.message_id);
     request.set_message(mail.bytes);
@@ -105,9 +105,13 @@ class RelayBinaryTest : public ::testing::Test {
     request.set_src_account(mail.src_account);
     request.set_src_domain(mail.src_domain);
     request.set_request_id("binary-test");
+    return request;
+  }
+
+  grpc::Status Enqueue(const ForeignMail& mail, v1::EnqueueResponse* response) {
     grpc::ClientContext context;
     Deadline(context);
-    return Stub()->Enqueue(&context, request, response);
+    return Stub()->Enqueue(&context, ToRequest(mail), response);
   }
 
   size_t CountForBob(const std::string& id) {
@@ -203,6 +207,45 @@ TEST_F(RelayBinaryTest, RefusesMessagesThatAreNotWhatTheRequestSays) {
   mail = MailToBob("not from us\n");
   mail.bytes = "garbage";
   EXPECT_EQ(Enqueue(mail, &response).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(RelayBinaryTest, EnqueueBatchAnswersEachMessageAndRefusesAnOversizedBatch) {
+  ASSERT_TRUE(StartRelay({"--max-batch-enqueues", "3"})) << RelayLog();
+  const ForeignMail good = MailToBob("batched\n");
+  ForeignMail tampered = MailToBob("tampered\n");
+  tampered.dst_account = "mallory";
+  auto batch = [](const std::vector<const ForeignMail*>& mails) {
+    v1::EnqueueBatchRequest request;
+    for (const ForeignMail* mail : mails) *request.add_enqueues() = ToRequest(*mail);
+    return request;
+  };
+  {
+    v1::EnqueueBatchResponse response;
+    grpc::ClientContext context;
+    Deadline(context);
+    const grpc::Status status =
+        Stub()->EnqueueBatch(&context, batch({&good, &good, &good, &good}), &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(status.error_message().find("1 to 3"), std::string::npos)
+        << status.error_message();
+  }
+  v1::EnqueueBatchResponse response;
+  grpc::ClientContext context;
+  Deadline(context);
+  ASSERT_TRUE(
+      Stub()->EnqueueBatch(&context, batch({&good, &tampered, &good}), &response).ok());
+  ASSERT_EQ(response.outcomes_size(), 3);
+  EXPECT_EQ(response.outcomes(0).code(), grpc::StatusCode::OK);
+  EXPECT_FALSE(response.outcomes(0).response().duplicate());
+  EXPECT_GT(response.outcomes(0).response().queued_unix_ms(), 0);
+  EXPECT_EQ(response.outcomes(1).code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(response.outcomes(1).error().find("mallory"), std::string::npos)
+      << response.outcomes(1).error();
+  EXPECT_EQ(response.outcomes(2).code(), grpc::StatusCode::OK);
+  EXPECT_TRUE(response.outcomes(2).response().duplicate());
+  ASSERT_TRUE(cmtp::testing::WaitFor([&] { return CountForBob(good.message_id) == 1; },
+                                     std::chrono::seconds(20)));
+  EXPECT_EQ(CountForBob(tampered.message_id), 0u);
 }
 
 TEST_F(RelayBinaryTest, QueuedWhileDownListedAndDroppedWithANotice) {

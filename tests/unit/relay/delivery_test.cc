@@ -69,6 +69,20 @@ class DeliveryTest : public ::testing::Test {
     ASSERT_TRUE(relay_->Start()) << relay_->error();
   }
 
+  // The relay with its engine running and two workers, then beta hangs: the
+  // workers that take a message stay busy with it. The dispatcher claims once
+  // when it starts, then only when woken (no poll within a test): while a
+  // claim is on its way no worker is reserved, so none may be running here.
+  void StartRelayWithBetaHanging(RelayOptions options) {
+    options.workers = 2;
+    options.io_timeout = std::chrono::milliseconds(15'000);
+    options.poll_interval_ms = 60'000;
+    ASSERT_NO_FATAL_FAILURE(StartRelay(options));
+    relay_->relay().engine().Start();
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    beta_->PauseGateway();
+  }
+
   ForeignMail MailTo(const std::string& address, const std::string& key,
                      const std::string& text) {
     absl::StatusOr<ForeignMail> mail = testing::MakeForeignMail(
@@ -587,17 +601,8 @@ TEST_F(DeliveryTest, TheWorkersDeliverEverythingQueuedWithoutBeingAsked) {
 // rest is queued due and claimed as workers free up.
 TEST_F(DeliveryTest, AMessageQueuedWhileAWorkerIsFreeGoesStraightToIt) {
   RelayOptions options = Options();
-  options.workers = 2;
   options.max_per_destination = 2;
-  options.io_timeout = std::chrono::milliseconds(15'000);
-  // The dispatcher claims once when it starts, then only when woken: while
-  // a claim is on its way no worker is reserved, so none may be running here.
-  options.poll_interval_ms = 60'000;
-  StartRelay(options);
-  relay_->relay().engine().Start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  // beta hangs: the workers that took a message stay busy with it.
-  beta_->PauseGateway();
+  ASSERT_NO_FATAL_FAILURE(StartRelayWithBetaHanging(options));
   std::vector<std::string> ids;
   std::vector<bool> handed;
   for (int i = 0; i < 3; ++i) {
@@ -617,6 +622,72 @@ TEST_F(DeliveryTest, AMessageQueuedWhileAWorkerIsFreeGoesStraightToIt) {
   ASSERT_TRUE(QueueEmptiesWithin(std::chrono::seconds(20)));
   ASSERT_TRUE(relay_->relay().engine().Stop(std::chrono::seconds(10)));
   for (const std::string& id : ids) EXPECT_EQ(CountIn(*beta_, "bob", id), 1u) << id;
+  EXPECT_EQ(Stats().deliveries, 3u);
+}
+
+// A batch: each message is checked on its own (a bad one fails alone), the
+// good ones go in one queue write, a free worker takes what it can at once,
+// and the rest is delivered by claims.
+TEST_F(DeliveryTest, ABatchQueuesItsGoodMessagesAndRefusesEachBadOneAlone) {
+  RelayOptions options = Options();
+  options.max_per_destination = 1;
+  options.max_batch_enqueues = 5;
+  ASSERT_NO_FATAL_FAILURE(StartRelayWithBetaHanging(options));
+  std::vector<ForeignMail> mails;
+  for (int i = 0; i < 3; ++i) {
+    mails.push_back(
+        MailTo("bob@beta.test", bob_.public_key, "batched " + std::to_string(i) + "\n"));
+  }
+  ForeignMail tampered = MailTo("bob@beta.test", bob_.public_key, "tampered\n");
+  tampered.dst_account = "mallory";
+  ForeignMail not_ours = MailTo("bob@beta.test", bob_.public_key, "garbage\n");
+  not_ours.bytes = "garbage";
+
+  // Over the batch limit: refused whole, nothing queued.
+  std::vector<NewMessage> too_many(6, mails[0].AsNewMessage());
+  absl::StatusOr<std::vector<absl::StatusOr<EnqueueResult>>> refused =
+      core().EnqueueMany(too_many);
+  EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << refused.status();
+  EXPECT_FALSE(Queued(mails[0].message_id).has_value());
+  EXPECT_TRUE(absl::IsInvalidArgument(core().EnqueueMany({}).status()));
+
+  absl::StatusOr<std::vector<absl::StatusOr<EnqueueResult>>> outcomes =
+      core().EnqueueMany({mails[0].AsNewMessage(), tampered.AsNewMessage(),
+                          mails[1].AsNewMessage(), not_ours.AsNewMessage(),
+                          mails[2].AsNewMessage()});
+  ASSERT_TRUE(outcomes.ok()) << outcomes.status();
+  ASSERT_EQ(outcomes->size(), 5u);
+  ASSERT_TRUE((*outcomes)[0].ok()) << (*outcomes)[0].status();
+  EXPECT_TRUE(absl::IsInvalidArgument((*outcomes)[1].status()))
+      << (*outcomes)[1].status();
+  ASSERT_TRUE((*outcomes)[2].ok()) << (*outcomes)[2].status();
+  EXPECT_TRUE(absl::IsInvalidArgument((*outcomes)[3].status()))
+      << (*outcomes)[3].status();
+  ASSERT_TRUE((*outcomes)[4].ok()) << (*outcomes)[4].status();
+  // One slot for beta.test: the first good message went to a worker at once.
+  EXPECT_TRUE((*outcomes)[0]->handed_to_worker);
+  EXPECT_FALSE((*outcomes)[2]->handed_to_worker);
+  EXPECT_FALSE((*outcomes)[4]->handed_to_worker);
+  EXPECT_EQ(Queued(mails[0].message_id)->next_attempt_ms,
+            clock_.Now() + options.lease_ms);
+  EXPECT_EQ(Queued(mails[1].message_id)->next_attempt_ms, clock_.Now());
+  EXPECT_FALSE(Queued(tampered.message_id).has_value());
+
+  // The same batch again: every good message is a duplicate.
+  absl::StatusOr<std::vector<absl::StatusOr<EnqueueResult>>> again =
+      core().EnqueueMany({mails[0].AsNewMessage(), mails[2].AsNewMessage()});
+  ASSERT_TRUE(again.ok()) << again.status();
+  for (const absl::StatusOr<EnqueueResult>& one : *again) {
+    ASSERT_TRUE(one.ok()) << one.status();
+    EXPECT_TRUE(one->duplicate);
+    EXPECT_FALSE(one->handed_to_worker);
+  }
+  beta_->ResumeGateway();
+  ASSERT_TRUE(QueueEmptiesWithin(std::chrono::seconds(20)));
+  ASSERT_TRUE(relay_->relay().engine().Stop(std::chrono::seconds(10)));
+  for (const ForeignMail& mail : mails) {
+    EXPECT_EQ(CountIn(*beta_, "bob", mail.message_id), 1u) << mail.message_id;
+  }
   EXPECT_EQ(Stats().deliveries, 3u);
 }
 

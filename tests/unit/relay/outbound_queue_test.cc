@@ -104,6 +104,47 @@ TEST_F(OutboundQueueTest, EnqueueIsIdempotentByIdAndKeepsTheFirstCopy) {
   EXPECT_EQ(*queue_->Depth(), 1u);
 }
 
+// A batch is one script run: each message stored once (a repeated id, in
+// the batch or queued before, is a duplicate), each claimed or due as asked.
+TEST_F(OutboundQueueTest, EnqueueManyStoresEachMessageOnceClaimedOrDueAsAsked) {
+  const int64_t first_time = clock_.Now();
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('a'), "queued before")).ok());
+  clock_.Advance(1000);
+  absl::StatusOr<std::vector<EnqueueResult>> queued =
+      queue_->EnqueueMany({{Message(Id('a'), "again"), false},
+                           {Message(Id('b'), "bee"), true},
+                           {Message(Id('c'), "sea", "gamma.test"), false},
+                           {Message(Id('b'), "bee twice"), false}});
+  ASSERT_TRUE(queued.ok()) << queued.status();
+  ASSERT_EQ(queued->size(), 4u);
+  EXPECT_TRUE((*queued)[0].duplicate);
+  EXPECT_EQ((*queued)[0].queued_ms, first_time);
+  EXPECT_FALSE((*queued)[1].duplicate);
+  EXPECT_EQ((*queued)[1].queued_ms, clock_.Now());
+  EXPECT_EQ((*queued)[1].lease_until_ms, clock_.Now() + kLeaseMs);
+  EXPECT_FALSE((*queued)[2].duplicate);
+  EXPECT_EQ((*queued)[2].lease_until_ms, 0);
+  EXPECT_TRUE((*queued)[3].duplicate);
+  EXPECT_EQ((*queued)[3].lease_until_ms, 0);
+  EXPECT_EQ(*queue_->Depth(), 3u);
+
+  absl::StatusOr<std::optional<QueuedMessage>> a = queue_->Load(Id('a'));
+  ASSERT_TRUE(a.ok() && a->has_value());
+  EXPECT_EQ((*a)->message, "queued before");
+  absl::StatusOr<std::optional<QueuedMessage>> b = queue_->Load(Id('b'));
+  ASSERT_TRUE(b.ok() && b->has_value());
+  EXPECT_EQ((*b)->message, "bee");
+  EXPECT_EQ((*b)->info.next_attempt_ms, clock_.Now() + kLeaseMs);
+  absl::StatusOr<std::optional<QueuedMessage>> c = queue_->Load(Id('c'));
+  ASSERT_TRUE(c.ok() && c->has_value());
+  EXPECT_EQ((*c)->info.dst_domain, "gamma.test");
+  EXPECT_EQ((*c)->info.size, 3u);
+  // b is claimed: a claim finds only the due ones, by destination.
+  std::vector<std::string> claimed = ClaimIds(10);
+  std::sort(claimed.begin(), claimed.end());
+  EXPECT_EQ(claimed, (std::vector<std::string>{Id('a'), Id('c')}));
+}
+
 TEST_F(OutboundQueueTest, AClaimHidesTheMessageUntilItsLeaseEnds) {
   ASSERT_TRUE(queue_->Enqueue(Message(Id('a'), "m")).ok());
   EXPECT_EQ(ClaimIds(10), std::vector<std::string>{Id('a')});
@@ -408,6 +449,12 @@ TEST_F(OutboundQueueTest, WaitingForAMissingReplicaFailsButKeepsTheMessage) {
   absl::StatusOr<EnqueueResult> queued = waiting.Enqueue(Message(Id('a'), "m"));
   EXPECT_TRUE(absl::IsUnavailable(queued.status())) << queued.status();
   EXPECT_EQ(*queue_->Depth(), 1u);
+  // A batch is waited for as one write: the whole call fails, and each of
+  // its messages is queued (a retry is a duplicate).
+  absl::StatusOr<std::vector<EnqueueResult>> batch = waiting.EnqueueMany(
+      {{Message(Id('b'), "m"), false}, {Message(Id('c'), "m"), true}});
+  EXPECT_TRUE(absl::IsUnavailable(batch.status())) << batch.status();
+  EXPECT_EQ(*queue_->Depth(), 3u);
 }
 
 // With a real replica, as in a replicated deployment: the enqueue answers

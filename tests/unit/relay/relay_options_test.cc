@@ -61,6 +61,7 @@ TEST(RelayOptionsTest, DefaultsAreTheDocumentedOnes) {
   EXPECT_EQ(relay.key_cache_ms, 3600'000);
   EXPECT_EQ(relay.negative_key_cache_ms, 60'000);
   EXPECT_EQ(relay.pin_recheck_ms, 1'000);
+  EXPECT_EQ(relay.max_batch_enqueues, 256);
   EXPECT_EQ(relay.retry_schedule.DelayMsAfter(1), 60'000);
   EXPECT_TRUE(relay.reference_peers.empty());
   EXPECT_TRUE(options->static_peers.empty());
@@ -73,10 +74,12 @@ TEST(RelayOptionsTest, ReadsEveryFlag) {
        "--lease-seconds=7", "--poll-interval-ms=50",
        "--reference-peers=Old.Example, ref.test", "--peers=beta.test=127.0.0.1:9100",
        "--connect-timeout-ms=300", "--io-timeout-ms=400", "--wait-replicas=1",
-       "--key-cache-seconds=9", "--negative-key-cache-seconds=2", "--pin-recheck-ms=0"});
+       "--key-cache-seconds=9", "--negative-key-cache-seconds=2", "--pin-recheck-ms=0",
+       "--max-batch-enqueues=8"});
   ASSERT_TRUE(options.ok()) << options.status();
   const RelayOptions& relay = options->relay;
   EXPECT_EQ(relay.pin_recheck_ms, 0);
+  EXPECT_EQ(relay.max_batch_enqueues, 8);
   EXPECT_EQ(relay.domain, "alpha.test");
   EXPECT_EQ(relay.workers, 3);
   EXPECT_EQ(relay.max_per_destination, 2);
@@ -108,7 +111,7 @@ TEST(RelayOptionsTest, RefusesValuesThatCannotWork) {
   for (const char* bad :
        {"--workers=0", "--max-per-destination=-1", "--retry-schedule-seconds=0",
         "--lease-seconds=0", "--peers=nonsense", "--domain=", "--poll-interval-ms=x",
-        "--pin-recheck-ms=-1"}) {
+        "--pin-recheck-ms=-1", "--max-batch-enqueues=0", "--max-batch-enqueues=65537"}) {
     EXPECT_FALSE(Parse({bad}).ok()) << bad;
   }
 }
