@@ -43,8 +43,8 @@
 namespace cmtp::relay {
 
 struct EngineOptions {
-  int workers = 32;
-  int max_per_destination = 16;
+  int workers = 64;
+  int max_per_destination = 32;
   std::chrono::milliseconds poll_interval{200};
   // Called by the dispatcher about once per poll interval (queue depth
   // gauges and the like); may be empty.

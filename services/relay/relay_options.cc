@@ -130,8 +130,8 @@ void DeclareRelayFlags(Config& config) {
   Flag(config, "peers", "",
        "static map domain=host:port,... consulted before DNS (CMTP_PEERS)");
   Flag(config, "dns-server", "", "DNS server host:port (empty: the system's)");
-  Flag(config, "workers", "32", "delivery threads");
-  Flag(config, "max-per-destination", "16", "deliveries to one domain at the same time");
+  Flag(config, "workers", "64", "delivery threads");
+  Flag(config, "max-per-destination", "32", "deliveries to one domain at the same time");
   Flag(config, "max-batch-enqueues", "256",
        "most messages one EnqueueBatch call may carry (a larger call is refused)");
   Flag(config, "retry-schedule-seconds", "60,300,900,1800,3600,7200",

@@ -53,8 +53,8 @@ TEST(RelayOptionsTest, DefaultsAreTheDocumentedOnes) {
   ASSERT_TRUE(options.ok()) << options.status();
   const RelayOptions& relay = options->relay;
   EXPECT_EQ(relay.domain, "localhost");
-  EXPECT_EQ(relay.workers, 32);
-  EXPECT_EQ(relay.max_per_destination, 16);
+  EXPECT_EQ(relay.workers, 64);
+  EXPECT_EQ(relay.max_per_destination, 32);
   EXPECT_EQ(relay.max_queue_lifetime_ms, 5LL * 24 * 3600 * 1000);
   EXPECT_EQ(relay.lease_ms, 60'000);
   EXPECT_EQ(relay.poll_interval_ms, 200);
