@@ -1,6 +1,6 @@
 # Thin entry points; the real work is in CMake, ctest and scripts/.
 #   make deps   install the Debian packages (scripts/install-deps.sh)
-#   make build  configure build/ (RelWithDebInfo) and build everything
+#   make build  configure build/ (RelWithDebInfo, -g1: see CMakeLists.txt) and build everything
 #   make run    deps + build, then a whole suite in the foreground (scripts/run.sh;
 #               CMTP_DOMAIN, CMTP_PORT, CMTP_STATE_DIR)
 #   make test   deps + build + ctest, the k8s/ manifests check, a fuzz smoke
