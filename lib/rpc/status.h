@@ -11,6 +11,15 @@ namespace cmtp::rpc {
 grpc::Status ToGrpcStatus(const absl::Status& status);
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
+// One item's status in a batch answer (PutOutcome, EnqueueOutcome): its gRPC
+// code and message, as ToGrpcStatus makes them.
+template <typename Outcome>
+void SetOutcomeStatus(const absl::Status& status, Outcome& outcome) {
+  const grpc::Status converted = ToGrpcStatus(status);
+  outcome.set_code(converted.error_code());
+  outcome.set_error(converted.error_message());
+}
+
 }  // namespace cmtp::rpc
 
 #endif  // CMTP_LIB_RPC_STATUS_H_

@@ -71,9 +71,7 @@ class CallBatcher {
 
   CallBatcher(std::shared_ptr<grpc::Channel> channel, std::chrono::milliseconds deadline,
               BatchingOptions options)
-      : stub_(Calls::Service::NewStub(channel)),
-        deadline_(deadline),
-        core_(std::make_shared<Core>(std::move(channel), deadline, options)) {}
+      : core_(std::make_shared<Core>(std::move(channel), deadline, options)) {}
 
   // Completes once the message is durable, with its bytes handed back to
   // `item`.
@@ -137,6 +135,10 @@ class CallBatcher {
     // service has no batch call), or it is over max_bytes; such a message is
     // outside the count of calls in flight, so the seconds a large body may
     // take to store do not hold up the small ones behind it.
+    // The single calls use the batches' stub and deadline.
+    Stub& stub() { return *stub_; }
+    std::chrono::milliseconds deadline() const { return deadline_; }
+
     bool GoesAlone(const Item& item) const {
       return !batching_.load() || Calls::Bytes(item) > options_.max_bytes;
     }
@@ -275,8 +277,8 @@ class CallBatcher {
     Calls::Fill(item, call->request);
     const std::string& request_id = Calls::RequestId(item);
     if (!request_id.empty()) observability::AttachRequestId(call->context, request_id);
-    co_await AwaitUnaryCall(call, deadline_, [this](auto... args) {
-      Calls::StartOne(*stub_, std::move(args)...);
+    co_await AwaitUnaryCall(call, core_->deadline(), [this](auto... args) {
+      Calls::StartOne(core_->stub(), std::move(args)...);
     });
     // The call is over: gRPC no longer reads the request, so the bytes go
     // back to the caller.
@@ -285,8 +287,6 @@ class CallBatcher {
     co_return Calls::FromResponse(call->response);
   }
 
-  std::unique_ptr<Stub> stub_;
-  const std::chrono::milliseconds deadline_;
   // Shared with the batch calls in flight, which may finish after the batcher.
   std::shared_ptr<Core> core_;
 };

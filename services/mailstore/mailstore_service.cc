@@ -46,9 +46,7 @@ grpc::Status MailStoreService::PutBatch(grpc::ServerContext*,
   for (absl::StatusOr<PutResult>& outcome : *outcomes) {
     v1::PutOutcome* out = response->add_outcomes();
     if (!outcome.ok()) {
-      const grpc::Status status = rpc::ToGrpcStatus(outcome.status());
-      out->set_code(status.error_code());
-      out->set_error(status.error_message());
+      rpc::SetOutcomeStatus(outcome.status(), *out);
       continue;
     }
     ToProto(std::move(outcome->meta), *out->mutable_response()->mutable_meta());

@@ -94,9 +94,7 @@ grpc::Status RelayService::EnqueueBatch(grpc::ServerContext*,
     v1::EnqueueOutcome* out = response->add_outcomes();
     if (!outcome.ok()) {
       LogRefusal(request->enqueues(static_cast<int>(i)), outcome.status());
-      const grpc::Status status = rpc::ToGrpcStatus(outcome.status());
-      out->set_code(status.error_code());
-      out->set_error(status.error_message());
+      rpc::SetOutcomeStatus(outcome.status(), *out);
       continue;
     }
     ToProto(*outcome, out->mutable_response());
