@@ -11,15 +11,11 @@ namespace {
 
 using std::string_literals::operator""s;
 
-HarnessOptions WithRelay() {
-  HarnessOptions options;
-  options.with_relay = true;
-  return options;
-}
-
 class GatewayForeignKeysTest : public ::testing::Test {
  protected:
-  GatewayForeignKeysTest() : harness_(WithRelay()) { AddReferenceAccounts(harness_); }
+  GatewayForeignKeysTest() : harness_(HarnessOptions::WithRelay()) {
+    AddReferenceAccounts(harness_);
+  }
 
   // A key block signed by this gateway over `public_key`, as documented.
   ::testing::AssertionResult IsOurKeyBlockFor(const std::string& reply,

@@ -14,12 +14,6 @@ using std::string_literals::operator""s;
 
 constexpr char kRelayingDenied[] = "relaying denied: authenticate as the sender first";
 
-HarnessOptions WithRelay() {
-  HarnessOptions options;
-  options.with_relay = true;
-  return options;
-}
-
 // alice@hawaii.edu writing to bob@beta.test.
 TestMail ForeignMail() {
   TestMail mail;
@@ -32,7 +26,7 @@ TestMail ForeignMail() {
 
 class GatewayForeignMailTest : public ::testing::Test {
  protected:
-  GatewayForeignMailTest() : harness_(WithRelay()) {}
+  GatewayForeignMailTest() : harness_(HarnessOptions::WithRelay()) {}
 
   void SetUp() override {
     FakeAccount alice;

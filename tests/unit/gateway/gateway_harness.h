@@ -36,6 +36,12 @@ struct HarnessOptions {
     options.port = 0;
     return options;
   }
+  // The defaults, with a relay behind the gateway.
+  static HarnessOptions WithRelay() {
+    HarnessOptions options;
+    options.with_relay = true;
+    return options;
+  }
 };
 
 class GatewayHarness {

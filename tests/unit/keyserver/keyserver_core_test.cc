@@ -18,12 +18,12 @@
 namespace cmtp::keyserver {
 namespace {
 
+using test::kDomain;
 using test::MakeV2User;
 using test::NewUser;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
-constexpr char kDomain[] = "example.org";
 constexpr int64_t kStartMs = 1'700'000'000'000;
 
 std::string Message(const absl::Status& status) { return std::string(status.message()); }

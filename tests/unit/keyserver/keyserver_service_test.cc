@@ -16,7 +16,7 @@
 namespace cmtp::keyserver {
 namespace {
 
-constexpr char kDomain[] = "example.org";
+using test::kDomain;
 
 class KeyServerServiceTest : public test::RedisTest {
  protected:

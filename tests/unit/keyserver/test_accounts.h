@@ -14,6 +14,9 @@
 
 namespace cmtp::keyserver::test {
 
+// The domain the keyserver under test serves.
+inline constexpr char kDomain[] = "example.org";
+
 struct NewUser {
   std::string password;
   crypto::KeyPair identity;
