@@ -6,7 +6,8 @@
 # <build>/fuzz-artifacts/.
 #
 #   FUZZ_SECONDS    total fuzzing time, split evenly across the targets
-#                   (default 60: 30 s each, the Makefile's budget)
+#                   (default 60: 30 s each, the Makefile's budget; the
+#                   targets run side by side, so this takes 30 s)
 #   FUZZ_MAX_LEN    largest input libFuzzer generates (default 8192)
 #   FUZZ_BUILD_DIR  build folder (default build-fuzz at the repository root)
 #   FUZZ_JOBS       parallel compile jobs (default 2)
@@ -32,7 +33,17 @@ echo "fuzz-smoke: building ${targets[*]}"
 cmake --build "$build" -j "$jobs" --target "${targets[@]}"
 
 mkdir -p "$build/fuzz-artifacts"
-failed=()
+# The targets fuzz side by side (libFuzzer uses one core each), so the run
+# takes seconds_each, not the total.
+run_target() {
+  local target=$1 seeds=$2 work=$3 log=$4
+  "$build/tests/fuzz/$target" "$work" "$seeds" \
+    -max_total_time="$seconds_each" -max_len="$max_len" -timeout=10 \
+    -rss_limit_mb=2048 -print_final_stats=1 \
+    -artifact_prefix="$build/fuzz-artifacts/$target-" >"$log" 2>&1
+}
+pids=()
+logs=()
 for i in "${!targets[@]}"; do
   target=${targets[$i]}
   seeds=$root/tests/fuzz/corpus/${corpora[$i]}
@@ -42,10 +53,17 @@ for i in "${!targets[@]}"; do
   mkdir -p "$work"
   log=$build/fuzz-artifacts/$target.log
   echo "fuzz-smoke: $target for ${seconds_each}s (max_len $max_len, log $log)"
-  if "$build/tests/fuzz/$target" "$work" "$seeds" \
-      -max_total_time="$seconds_each" -max_len="$max_len" -timeout=10 \
-      -rss_limit_mb=2048 -print_final_stats=1 \
-      -artifact_prefix="$build/fuzz-artifacts/$target-" >"$log" 2>&1; then
+  run_target "$target" "$seeds" "$work" "$log" &
+  pids+=("$!")
+  logs+=("$log")
+done
+
+failed=()
+for i in "${!targets[@]}"; do
+  target=${targets[$i]}
+  log=${logs[$i]}
+  if wait "${pids[$i]}"; then
+    echo "fuzz-smoke: $target:"
     grep -E "^stat::number_of_executed_units|^Done" "$log" || true
   else
     echo "fuzz-smoke: $target FAILED; the end of its log:" >&2
