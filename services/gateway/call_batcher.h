@@ -131,14 +131,14 @@ class CallBatcher {
           options_(options),
           batching_(options.max_in_flight > 0) {}
 
-    // Whether `item` goes in a call of its own: batching is off (or the
-    // service has no batch call), or it is over max_bytes; such a message is
-    // outside the count of calls in flight, so the seconds a large body may
-    // take to store do not hold up the small ones behind it.
     // The single calls use the batches' stub and deadline.
     Stub& stub() { return *stub_; }
     std::chrono::milliseconds deadline() const { return deadline_; }
 
+    // Whether `item` goes in a call of its own: batching is off (or the
+    // service has no batch call), or it is over max_bytes; such a message is
+    // outside the count of calls in flight, so the seconds a large body may
+    // take to store do not hold up the small ones behind it.
     bool GoesAlone(const Item& item) const {
       return !batching_.load() || Calls::Bytes(item) > options_.max_bytes;
     }
