@@ -46,19 +46,40 @@ local function reorder(domain)
     redis.call('ZREM', DESTS, domain)
   end
 end
-local function set_due(id, domain, score)
+-- With `defer`, a script that changes many messages leaves the reordering of
+-- their destinations and the count of indexed ids to one `finish_index()` at
+-- its end: once per destination rather than once per message.
+local touched = {}
+local indexed_change = 0
+local function set_due(id, domain, score, defer)
   redis.call('ZADD', DUE, score, id)
   if not domain then return end
   local added = redis.call('ZADD', DEST_PREFIX .. domain, score, id)
+  if defer then
+    indexed_change = indexed_change + added
+    touched[domain] = true
+    return
+  end
   if added > 0 then redis.call('INCRBY', INDEXED, added) end
   reorder(domain)
 end
-local function unset_due(id, domain)
+local function unset_due(id, domain, defer)
   redis.call('ZREM', DUE, id)
   if not domain then return end
   local removed = redis.call('ZREM', DEST_PREFIX .. domain, id)
+  if defer then
+    indexed_change = indexed_change - removed
+    touched[domain] = true
+    return
+  end
   if removed > 0 then redis.call('DECRBY', INDEXED, removed) end
   reorder(domain)
+end
+local function finish_index()
+  if indexed_change ~= 0 then redis.call('INCRBY', INDEXED, indexed_change) end
+  indexed_change = 0
+  for domain in pairs(touched) do reorder(domain) end
+  touched = {}
 end
 )lua");
 }
@@ -91,10 +112,11 @@ for m = 1, #KEYS do
       'request_id', ARGV[a + 7], 'queued_ms', ARGV[a + 8], 'attempts', '0',
       'last_error', '', 'size', string.format('%d', string.len(ARGV[a + 2])),
       'lease_until', ARGV[a + 10])
-    set_due(ARGV[a + 1], ARGV[a + 4], ARGV[a + 9])
+    set_due(ARGV[a + 1], ARGV[a + 4], ARGV[a + 9], true)
     results[m] = {0, ARGV[a + 8]}
   end
 end
+finish_index()
 return results
 )lua"),
                                     redis::Retry::kSafe);
@@ -226,18 +248,31 @@ return redis.call('DEL', KEYS[1])
 const redis::Script& RemoveAndCountScript() {
   static const redis::Script script(WithDueIndex("#!lua flags=allow-oom", R"lua(
 local removed = {}
+local sums = {}
+local fields = {}
 local i = 1
 while i <= #ARGV do
   local id = ARGV[i]
   local n = tonumber(ARGV[i + 1])
   local key = MESSAGE_PREFIX .. id
-  unset_due(id, redis.call('HGET', key, 'dst_domain'))
+  unset_due(id, redis.call('HGET', key, 'dst_domain'), true)
   local gone = redis.call('DEL', key)
   if gone == 1 then
-    for j = i + 2, i + 2 * n, 2 do redis.call('HINCRBY', KEYS[1], ARGV[j], ARGV[j + 1]) end
+    for j = i + 2, i + 2 * n, 2 do
+      local field = ARGV[j]
+      if not sums[field] then
+        sums[field] = 0
+        fields[#fields + 1] = field
+      end
+      sums[field] = sums[field] + tonumber(ARGV[j + 1])
+    end
   end
   removed[#removed + 1] = gone
   i = i + 2 + 2 * n
+end
+finish_index()
+for _, field in ipairs(fields) do
+  redis.call('HINCRBY', KEYS[1], field, string.format('%d', sums[field]))
 end
 return removed
 )lua"));

@@ -366,6 +366,54 @@ TEST_F(OutboundQueueTest, RemoveAndCountCountsOnlyTheRemovalsThatHappened) {
   EXPECT_EQ(destinations->integer, 0) << "no destination is left with due work";
 }
 
+// A grouped enqueue and a grouped removal put each destination in its place
+// and count the indexed ids once per call, not once per message: the index
+// must come out exactly as one message at a time would leave it.
+TEST_F(OutboundQueueTest, GroupedCallsLeaveTheIndexAsSingleCallsWould) {
+  std::vector<EnqueueItem> items;
+  for (char c : std::string("abcdef")) {
+    items.push_back({Message(Id(c), "m", c < 'd' ? "beta.test" : "gamma.test"), false});
+  }
+  items.push_back({Message(Id('g'), "m", "gamma.test"), true});  // claimed
+  ASSERT_TRUE(queue_->EnqueueMany(items).ok());
+  const std::string t0 = std::to_string(clock_.Now());
+  clock_.Advance(10);
+  ASSERT_TRUE(queue_->Enqueue(Message(Id('h'), "m", "beta.test")).ok());
+  auto text = [&](std::vector<std::string> command) {
+    std::vector<std::string_view> views(command.begin(), command.end());
+    absl::StatusOr<redis::Reply> reply = pool_->Command(views);
+    if (!reply.ok()) return std::string("error");
+    if (reply->type == redis::Reply::Type::kInteger)
+      return std::to_string(reply->integer);
+    if (reply->type != redis::Reply::Type::kArray) return reply->str;
+    std::string joined;
+    for (const redis::Reply& element : reply->elements) {
+      absl::StrAppend(&joined, joined.empty() ? "" : " ", element.str);
+    }
+    return joined;
+  };
+  EXPECT_EQ(text({"GET", "cmtp:relay:due-indexed"}), "8");
+  EXPECT_EQ(text({"ZCARD", "cmtp:relay:due"}), "8");
+  EXPECT_EQ(text({"ZRANGE", "cmtp:relay:dests", "0", "-1", "WITHSCORES"}),
+            absl::StrCat("beta.test ", t0, " gamma.test ", t0));
+
+  // Removing beta.test's first three and two of gamma.test's due ones leaves
+  // beta.test due from h's time, and gamma.test from f's.
+  const std::vector<CounterIncrement> one = {{"deliveries", 1}, {"sum", 7}};
+  absl::StatusOr<std::vector<bool>> removed = queue_->RemoveAndCount(
+      {{Id('a'), one}, {Id('d'), one}, {Id('b'), one}, {Id('c'), one}, {Id('e'), one}},
+      "test:counters");
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(*removed, std::vector<bool>(5, true));
+  EXPECT_EQ(text({"GET", "cmtp:relay:due-indexed"}), "3");
+  EXPECT_EQ(text({"ZCARD", "cmtp:relay:due"}), "3");
+  EXPECT_EQ(text({"ZRANGE", "cmtp:relay:dests", "0", "-1", "WITHSCORES"}),
+            absl::StrCat("gamma.test ", t0, " beta.test ", clock_.Now()));
+  EXPECT_EQ(text({"HMGET", "test:counters", "deliveries", "sum"}), "5 35");
+  // The claim sees the same: f, then h (g is claimed).
+  EXPECT_EQ(ClaimIds(10), (std::vector<std::string>{Id('f'), Id('h')}));
+}
+
 TEST_F(OutboundQueueTest, SmallMessagesComeWithTheirClaimLargeOnesAndBouncesDoNot) {
   QueueOptions options;
   options.lease_ms = kLeaseMs;
