@@ -20,8 +20,9 @@ UNITY ?= ON
 # Per-test timeout (seconds); every test is meant to take seconds.
 TEST_TIMEOUT ?= 300
 # Total seconds scripts/fuzz-smoke.sh spends fuzzing, split across its targets,
-# which run side by side (60: two targets for 30 s each, 30 s of wall time).
-FUZZ_SECONDS ?= 60
+# which run side by side (90: three targets for 30 s each, 30 s of wall time
+# on two cores).
+FUZZ_SECONDS ?= 90
 # The sanitizer pass builds every target (services, tools, bench, tests) with
 # clang under ASan + UBSan and runs the whole ctest suite of $(ASAN_DIR). Its
 # ctest run as a whole is cut off after ASAN_RUN_TIMEOUT seconds.

@@ -6,7 +6,7 @@
 # <build>/fuzz-artifacts/.
 #
 #   FUZZ_SECONDS    total fuzzing time, split evenly across the targets
-#                   (default 60: 30 s each, the Makefile's budget; the
+#                   (default 90: 30 s each, the Makefile's budget; the
 #                   targets run side by side, so this takes 30 s)
 #   FUZZ_MAX_LEN    largest input libFuzzer generates (default 8192)
 #   FUZZ_BUILD_DIR  build folder (default build-fuzz at the repository root)
@@ -15,13 +15,13 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
-total_seconds=${FUZZ_SECONDS:-60}
+total_seconds=${FUZZ_SECONDS:-90}
 max_len=${FUZZ_MAX_LEN:-8192}
 jobs=${FUZZ_JOBS:-2}
 
 # target name -> seed corpus folder under tests/fuzz/corpus
-targets=(request_parser_fuzzer reply_parser_fuzzer)
-corpora=(request reply)
+targets=(request_parser_fuzzer reply_parser_fuzzer message_content_fuzzer)
+corpora=(request reply content)
 
 seconds_each=$(( total_seconds / ${#targets[@]} ))
 (( seconds_each >= 1 )) || seconds_each=1

@@ -1,6 +1,7 @@
 // Writes the fuzzers' seed corpus: the reference captures plus a few
 // serialized commands and replies, each behind the fuzz target's
-// configuration bytes (see request_parser_fuzzer.cc, reply_parser_fuzzer.cc).
+// configuration bytes (see request_parser_fuzzer.cc, reply_parser_fuzzer.cc),
+// and a mail's contents behind message_content_fuzzer.cc's selector.
 //   cmtp_fuzz_corpus <vectors dir> <corpus dir>
 #include <cstdint>
 #include <cstdio>
@@ -11,6 +12,11 @@
 #include <string>
 #include <vector>
 
+#include "lib/crypto/inner_message.h"
+#include "lib/crypto/log_entry.h"
+#include "lib/crypto/sealed.h"
+#include "lib/crypto/sodium.h"
+#include "lib/crypto/xzibit.h"
 #include "lib/wire/command.h"
 #include "lib/wire/reply.h"
 #include "lib/wire/serializer.h"
@@ -165,6 +171,49 @@ std::vector<std::pair<std::string, std::string>> ReplySeeds(
   return seeds;
 }
 
+// message_content_fuzzer.cc's selectors.
+constexpr char kInner = 0, kLog = 1, kAttachment = 2, kXzibit = 3;
+
+std::vector<std::pair<std::string, std::string>> ContentSeeds(
+    const std::filesystem::path& vectors) {
+  const crypto::KeyPair sender = crypto::KeyPairFromSeed(std::string(32, 's'));
+  crypto::InnerMessage inner;
+  inner.timestamp_unix_ms = 1700000000000;
+  inner.from = "alice@example.org";
+  inner.to = "bob@hawaii.edu";
+  inner.subject = "Lunch";
+  inner.reply_to = "alice@example.org";
+  inner.cc = {"carol@example.org", "dave@hawaii.edu"};
+  inner.text = "Noon at the usual place?";
+  const std::string message_id(32, 'i');
+  const crypto::KeyPair server = crypto::KeyPairFromSeed(std::string(32, 'k'));
+  const std::string log = std::string("relay\0", 6) +
+                          crypto::MakeLogEntry("example.org", 1700000000000, message_id,
+                                               server.secret_key.view()) +
+                          crypto::MakeLogEntry("hawaii.edu", 1700000000123, message_id,
+                                               server.secret_key.view());
+  std::string attachment(crypto::kAttachmentNameField, '\0');
+  attachment.replace(0, 9, "notes.txt");
+  attachment += "attachment data";
+  std::string xzibit_v2("\0\0\0\x02", 4);
+  xzibit_v2.append(200, 'x');
+
+  const std::vector<std::pair<std::string, std::pair<char, std::string>>> contents = {
+      {"inner_structured",
+       {kInner, crypto::EncodeSignedInner(inner, sender.secret_key.view())}},
+      {"inner_raw_text", {kInner, "Hello from the reference client"}},
+      {"log_two_entries", {kLog, log}},
+      {"attachment", {kAttachment, attachment}},
+      {"xzibit_v1_alice", {kXzibit, ReadFile(vectors / "alice.xzibit")}},
+      {"xzibit_v2_shape", {kXzibit, xzibit_v2}},
+  };
+  std::vector<std::pair<std::string, std::string>> seeds;
+  for (const auto& [name, content] : contents) {
+    seeds.emplace_back(name, std::string{content.first} + content.second);
+  }
+  return seeds;
+}
+
 void WriteAll(const std::filesystem::path& dir,
               const std::vector<std::pair<std::string, std::string>>& seeds) {
   std::filesystem::create_directories(dir);
@@ -183,5 +232,6 @@ int main(int argc, char** argv) {
   const std::filesystem::path corpus = argv[2];
   cmtp::wire::WriteAll(corpus / "request", cmtp::wire::RequestSeeds(vectors));
   cmtp::wire::WriteAll(corpus / "reply", cmtp::wire::ReplySeeds(vectors));
+  cmtp::wire::WriteAll(corpus / "content", cmtp::wire::ContentSeeds(vectors));
   return 0;
 }
