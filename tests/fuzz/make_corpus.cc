@@ -171,8 +171,18 @@ std::vector<std::pair<std::string, std::string>> ReplySeeds(
   return seeds;
 }
 
+std::string StoredWithAttachments() {
+  MailHeader header;
+  header.dst_account = "bob";
+  header.dst_domain = "hawaii.edu";
+  header.src_account = "alice";
+  header.src_domain = "example.org";
+  return SerializeMessage(header, std::string("relay\0", 6), "sealed body",
+                          {"first attachment", ""});
+}
+
 // message_content_fuzzer.cc's selectors.
-constexpr char kInner = 0, kLog = 1, kAttachment = 2, kXzibit = 3;
+constexpr char kInner = 0, kLog = 1, kAttachment = 2, kXzibit = 3, kStored = 4;
 
 std::vector<std::pair<std::string, std::string>> ContentSeeds(
     const std::filesystem::path& vectors) {
@@ -206,6 +216,10 @@ std::vector<std::pair<std::string, std::string>> ContentSeeds(
       {"attachment", {kAttachment, attachment}},
       {"xzibit_v1_alice", {kXzibit, ReadFile(vectors / "alice.xzibit")}},
       {"xzibit_v2_shape", {kXzibit, xzibit_v2}},
+      // What FETCH returns: the message bytes, without "MAIL\0".
+      {"stored_mail_from_alice",
+       {kStored, ReadFile(vectors / "mail_from_alice_client.bin").substr(5)}},
+      {"stored_mail_with_attachments", {kStored, StoredWithAttachments()}},
   };
   std::vector<std::pair<std::string, std::string>> seeds;
   for (const auto& [name, content] : contents) {

@@ -1,7 +1,8 @@
 // libFuzzer target for what a mail's reader parses that others shaped: the
 // inner message (its plaintext is whatever the sender sealed), the log's lines
 // (every server on the way appends one), an attachment's plaintext (the
-// sender's too) and an xzibit's header (the server's answer at login).
+// sender's too), an xzibit's header (the server's answer at login) and the
+// stored message bytes a FETCH returns.
 // Input: [selector][bytes...]; the selector picks the parser. Checks:
 // - inner message: text without the magic is kept whole and unsigned; a
 //   structured one re-encodes to the very bytes its signature covers (one
@@ -12,7 +13,9 @@
 //   up to its first NUL) and the rest as data, which seal and open again
 //   to the same, or are refused; the raw bytes never open as a box;
 // - xzibit: a header is accepted whole or not at all (one byte less is
-//   refused), with the salt size of its version.
+//   refused), with the salt size of its version;
+// - stored message: one that parses serializes back to its very bytes, and
+//   a byte less or more is refused.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -22,6 +25,8 @@
 #include "lib/crypto/sealed.h"
 #include "lib/crypto/sodium.h"
 #include "lib/crypto/xzibit.h"
+#include "lib/wire/message_parser.h"
+#include "lib/wire/serializer.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace cmtp::crypto::fuzz {
@@ -130,6 +135,24 @@ void CheckXzibit(std::string_view xzibit) {
           "one byte less is refused");
 }
 
+void CheckStoredMessage(std::string_view bytes) {
+  const wire::Limits limits;
+  absl::StatusOr<wire::MailMessage> message = wire::ParseMessage(bytes, limits);
+  if (!message.ok()) return;
+  Require(message->bytes == bytes, "a parsed message keeps its bytes");
+  std::vector<std::string> attachments;
+  for (size_t i = 0; i < message->attachment_spans.size(); ++i) {
+    attachments.emplace_back(message->attachment(i));
+  }
+  Require(wire::SerializeMessage(message->header, message->log(), message->body(),
+                                 attachments) == bytes,
+          "a parsed message serializes to its bytes");
+  Require(!wire::ParseMessage(bytes.substr(0, bytes.size() - 1), limits).ok(),
+          "a byte less is refused");
+  Require(!wire::ParseMessage(std::string(bytes) + '\0', limits).ok(),
+          "a byte more is refused");
+}
+
 }  // namespace
 }  // namespace cmtp::crypto::fuzz
 
@@ -137,7 +160,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace cmtp::crypto::fuzz;
   if (size < 1) return 0;
   const std::string_view bytes(reinterpret_cast<const char*>(data + 1), size - 1);
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
     case 0:
       CheckInner(bytes);
       break;
@@ -149,6 +172,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       break;
     case 3:
       CheckXzibit(bytes);
+      break;
+    case 4:
+      CheckStoredMessage(bytes);
       break;
   }
   return 0;
