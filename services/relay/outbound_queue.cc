@@ -31,7 +31,9 @@ constexpr absl::string_view kAppendInfo =
 // Lua: the due set and its index by destination (relay_keys.h), kept in step
 // by every script that changes a score. `set_due` and `unset_due` take the
 // message's destination (false when its hash is gone: the index is then left
-// to the next rebuild).
+// to the next rebuild); every script that calls them ends with
+// `finish_index()`, which reorders each destination they touched and adjusts
+// the count of indexed ids once, however many messages the script changed.
 std::string DueIndexLua() {
   return absl::StrCat("local DUE = '", ToAbsl(keys::kDue), "'\nlocal DESTS = '",
                       ToAbsl(keys::kDueDestinations), "'\nlocal DEST_PREFIX = '",
@@ -46,34 +48,19 @@ local function reorder(domain)
     redis.call('ZREM', DESTS, domain)
   end
 end
--- With `defer`, a script that changes many messages leaves the reordering of
--- their destinations and the count of indexed ids to one `finish_index()` at
--- its end: once per destination rather than once per message.
 local touched = {}
 local indexed_change = 0
-local function set_due(id, domain, score, defer)
+local function set_due(id, domain, score)
   redis.call('ZADD', DUE, score, id)
   if not domain then return end
-  local added = redis.call('ZADD', DEST_PREFIX .. domain, score, id)
-  if defer then
-    indexed_change = indexed_change + added
-    touched[domain] = true
-    return
-  end
-  if added > 0 then redis.call('INCRBY', INDEXED, added) end
-  reorder(domain)
+  indexed_change = indexed_change + redis.call('ZADD', DEST_PREFIX .. domain, score, id)
+  touched[domain] = true
 end
-local function unset_due(id, domain, defer)
+local function unset_due(id, domain)
   redis.call('ZREM', DUE, id)
   if not domain then return end
-  local removed = redis.call('ZREM', DEST_PREFIX .. domain, id)
-  if defer then
-    indexed_change = indexed_change - removed
-    touched[domain] = true
-    return
-  end
-  if removed > 0 then redis.call('DECRBY', INDEXED, removed) end
-  reorder(domain)
+  indexed_change = indexed_change - redis.call('ZREM', DEST_PREFIX .. domain, id)
+  touched[domain] = true
 end
 local function finish_index()
   if indexed_change ~= 0 then redis.call('INCRBY', INDEXED, indexed_change) end
@@ -112,7 +99,7 @@ for m = 1, #KEYS do
       'request_id', ARGV[a + 7], 'queued_ms', ARGV[a + 8], 'attempts', '0',
       'last_error', '', 'size', string.format('%d', string.len(ARGV[a + 2])),
       'lease_until', ARGV[a + 10])
-    set_due(ARGV[a + 1], ARGV[a + 4], ARGV[a + 9], true)
+    set_due(ARGV[a + 1], ARGV[a + 4], ARGV[a + 9])
     results[m] = {0, ARGV[a + 8]}
   end
 end
@@ -200,6 +187,7 @@ for _, domain in ipairs(destinations) do
     reorder(domain)
   end
 end
+finish_index()
 return claimed
 )lua")));
   return script;
@@ -236,7 +224,9 @@ return listed
 const redis::Script& RemoveScript() {
   static const redis::Script script(WithDueIndex("#!lua flags=allow-oom", R"lua(
 unset_due(ARGV[1], redis.call('HGET', KEYS[1], 'dst_domain'))
-return redis.call('DEL', KEYS[1])
+local gone = redis.call('DEL', KEYS[1])
+finish_index()
+return gone
 )lua"));
   return script;
 }
@@ -255,7 +245,7 @@ while i <= #ARGV do
   local id = ARGV[i]
   local n = tonumber(ARGV[i + 1])
   local key = MESSAGE_PREFIX .. id
-  unset_due(id, redis.call('HGET', key, 'dst_domain'), true)
+  unset_due(id, redis.call('HGET', key, 'dst_domain'))
   local gone = redis.call('DEL', key)
   if gone == 1 then
     for j = i + 2, i + 2 * n, 2 do
@@ -288,6 +278,7 @@ local domain = redis.call('HGET', KEYS[1], 'dst_domain')
 if not domain then return 0 end
 redis.call('HSET', KEYS[1], 'attempts', ARGV[2], 'last_error', ARGV[3], 'lease_until', '0')
 set_due(ARGV[1], domain, ARGV[4])
+finish_index()
 return 1
 )lua"),
                                     redis::Retry::kSafe);
@@ -327,6 +318,7 @@ local domain = redis.call('HGET', KEYS[1], 'dst_domain')
 if not domain then return 0 end
 redis.call('HSET', KEYS[1], 'lease_until', '0')
 set_due(ARGV[1], domain, ARGV[2])
+finish_index()
 return 1
 )lua"),
                                     redis::Retry::kSafe);
@@ -342,6 +334,7 @@ local f = redis.call('HMGET', KEYS[1], 'lease_until', 'dst_domain')
 if not f[1] or f[1] == '0' then return 0 end
 redis.call('HSET', KEYS[1], 'lease_until', ARGV[2])
 set_due(ARGV[1], f[2], ARGV[2])
+finish_index()
 return 1
 )lua"),
                                     redis::Retry::kSafe);
@@ -369,6 +362,7 @@ for _, id in ipairs(ids) do
     count = count + 1
   end
 end
+finish_index()
 return count
 )lua"),
                                     redis::Retry::kSafe);

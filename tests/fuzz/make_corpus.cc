@@ -60,6 +60,17 @@ Command Simple(CommandKind kind) {
   return command;
 }
 
+// A message's bytes (what follows "MAIL\0") with a log and two attachments.
+std::string StoredWithAttachments() {
+  MailHeader header;
+  header.dst_account = "bob";
+  header.dst_domain = "hawaii.edu";
+  header.src_account = "alice";
+  header.src_domain = "example.org";
+  return SerializeMessage(header, std::string("relay\0", 6), "sealed body",
+                          {"first attachment", ""});
+}
+
 std::vector<std::pair<std::string, std::string>> RequestSeeds(
     const std::filesystem::path& vectors) {
   std::vector<std::pair<std::string, std::string>> streams = {
@@ -104,14 +115,8 @@ std::vector<std::pair<std::string, std::string>> RequestSeeds(
   reg.signature = std::string(64, 's');
   streams.emplace_back("register", SerializeCommand(reg));
 
-  MailHeader header;
-  header.dst_account = "bob";
-  header.dst_domain = "hawaii.edu";
-  header.src_account = "alice";
-  header.src_domain = "example.org";
   Command mail = Simple(CommandKind::kMail);
-  mail.mail.bytes = SerializeMessage(header, std::string("relay\0", 6), "sealed body",
-                                     {"first attachment", ""});
+  mail.mail.bytes = StoredWithAttachments();
   streams.emplace_back("mail_with_attachments", SerializeCommand(mail));
 
   std::vector<std::pair<std::string, std::string>> seeds;
@@ -169,16 +174,6 @@ std::vector<std::pair<std::string, std::string>> ReplySeeds(
         name, std::string{reply.first, kSplitSeed, kDefaultLimits} + reply.second);
   }
   return seeds;
-}
-
-std::string StoredWithAttachments() {
-  MailHeader header;
-  header.dst_account = "bob";
-  header.dst_domain = "hawaii.edu";
-  header.src_account = "alice";
-  header.src_domain = "example.org";
-  return SerializeMessage(header, std::string("relay\0", 6), "sealed body",
-                          {"first attachment", ""});
 }
 
 // message_content_fuzzer.cc's selectors.
